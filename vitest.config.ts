@@ -1,0 +1,30 @@
+import { defineConfig } from 'vitest/config';
+
+// Two projects: `unit` (no external processes, fast) and `integration` (real broker over TCP,
+// real redis-server, real chDB). `npm test` runs both.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['tests/unit/**/*.test.ts', '{schemas,topology,processors,sinks,replay,api,training,embedded,cli,lib}/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 20_000,
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['tests/integration/**/*.test.ts', 'tests/compat/**/*.test.ts', 'tests/e2e/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          // Integration files start real servers; running them one at a time keeps a 2-core
+          // machine from timing out under load.
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
