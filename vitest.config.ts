@@ -8,7 +8,10 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['tests/unit/**/*.test.ts', '{schemas,topology,processors,sinks,replay,api,training,embedded,cli,lib}/**/*.test.ts'],
+          include: [
+            'tests/unit/**/*.test.ts',
+            '{schemas,topology,processors,sinks,replay,api,training,embedded,cli,lib}/**/*.test.ts',
+          ],
           environment: 'node',
           testTimeout: 20_000,
         },
@@ -20,9 +23,10 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 120_000,
           hookTimeout: 120_000,
-          // Integration files start real servers; running them one at a time keeps a 2-core
-          // machine from timing out under load.
-          fileParallelism: false,
+          // Integration files start real servers; running them one at a time (one fork, each
+          // file isolated) keeps a 2-core machine from timing out under load.
+          pool: 'forks',
+          poolOptions: { forks: { singleFork: true, isolate: true } },
         },
       },
     ],

@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { registerCommands } from './commands/index.js';
+import { reportFatal } from './fatal.js';
+
+/**
+ * The `recostream` command. Each subcommand lives in cli/commands/ and loads the heavy parts it
+ * needs (kafkajs, chDB, Fastify, ...) inside its action, so `recostream --help` stays instant.
+ */
+const program = new Command('recostream')
+  .description(
+    'Stream-first (Kappa) feature pipeline for recommendation systems.\n' +
+      'Configuration comes from environment variables (see `recostream config`).',
+  )
+  .version(process.env.npm_package_version ?? '0.1.0')
+  .showHelpAfterError()
+  .configureHelp({ sortSubcommands: false });
+
+registerCommands(program);
+
+program.parseAsync(process.argv).catch(reportFatal);

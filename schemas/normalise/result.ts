@@ -1,0 +1,24 @@
+/** One reason a record was rejected, naming the field it concerns. */
+export interface FieldError {
+  field: string;
+  reason: string;
+}
+
+export type Normalised<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
+
+export interface NormaliseOptions {
+  /** The record's `source`: api, producer, replay:<file name>. */
+  source: string;
+  /** Ingest time (and "now" for the future-timestamp rule); defaults to Date.now(). */
+  now?: number;
+  /** `--map` entries: input column -> schema field. */
+  columnMap?: Record<string, string>;
+  /**
+   * Interactions without an event time: true takes the ingest time (live HTTP events, like the
+   * predecessor streaming APIs); false rejects them (historical files must say when).
+   */
+  defaultEventTimeToNow?: boolean;
+}
+
+/** Events may be at most this far in the future (clock skew), DESIGN.md validation rule. */
+export const MAX_FUTURE_MS = 24 * 60 * 60 * 1000;
