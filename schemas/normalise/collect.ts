@@ -1,5 +1,5 @@
 import { parseTimestamp } from './timestamp.js';
-import { MAX_FUTURE_MS, type FieldError } from './result.js';
+import { MAX_FUTURE_MS, type FieldError, type RejectionCode } from './result.js';
 import { coerceBoolean, coerceId, coerceNumber, coerceString, isMissing } from './values.js';
 
 /**
@@ -22,32 +22,32 @@ export class FieldCollector {
     return this.fields.get(field);
   }
 
-  fail(field: string, reason: string): void {
-    this.errors.push({ field, reason });
+  fail(field: string, reason: string, code: RejectionCode): void {
+    this.errors.push({ field, reason, code });
   }
 
   requiredId(field: string): string {
     if (!this.has(field)) {
-      this.fail(field, `${field} is required`);
+      this.fail(field, `${field} is required`, 'required');
       return '';
     }
     const r = coerceId(this.fields.get(field));
-    if (!r.ok) this.fail(field, r.reason);
-    else if (r.value === '') this.fail(field, `${field} is required`);
+    if (!r.ok) this.fail(field, r.reason, 'invalid_id');
+    else if (r.value === '') this.fail(field, `${field} is required`, 'required');
     return r.ok ? r.value : '';
   }
 
   optionalId(field: string): string | null {
     if (!this.has(field)) return null;
     const r = coerceId(this.fields.get(field));
-    if (!r.ok) this.fail(field, r.reason);
+    if (!r.ok) this.fail(field, r.reason, 'invalid_id');
     return r.ok && r.value !== '' ? r.value : null;
   }
 
   optionalString(field: string, maxLength?: number): string | null {
     if (!this.has(field)) return null;
     const r = coerceString(this.fields.get(field), maxLength);
-    if (!r.ok) this.fail(field, `${field} ${r.reason}`);
+    if (!r.ok) this.fail(field, `${field} ${r.reason}`, 'invalid_string');
     return r.ok && r.value !== '' ? r.value : null;
   }
 
@@ -55,12 +55,12 @@ export class FieldCollector {
     if (!this.has(field)) return null;
     const r = coerceNumber(this.fields.get(field));
     if (!r.ok) {
-      this.fail(field, r.reason);
+      this.fail(field, r.reason, 'not_a_number');
       return null;
     }
     const problem = check?.(r.value) ?? null;
     if (problem) {
-      this.fail(field, problem);
+      this.fail(field, problem, 'out_of_range');
       return null;
     }
     return r.value;
@@ -69,7 +69,7 @@ export class FieldCollector {
   optionalBoolean(field: string): boolean | null {
     if (!this.has(field)) return null;
     const r = coerceBoolean(this.fields.get(field));
-    if (!r.ok) this.fail(field, r.reason);
+    if (!r.ok) this.fail(field, r.reason, 'not_a_boolean');
     return r.ok ? r.value : null;
   }
 
@@ -78,11 +78,15 @@ export class FieldCollector {
     if (!this.has(field)) return null;
     const r = parseTimestamp(this.fields.get(field));
     if (!r.ok) {
-      this.fail(field, r.reason);
+      this.fail(field, r.reason, 'invalid_timestamp');
       return null;
     }
     if (r.ms > this.now + MAX_FUTURE_MS) {
-      this.fail(field, `${new Date(r.ms).toISOString()} is more than 1 day in the future`);
+      this.fail(
+        field,
+        `${new Date(r.ms).toISOString()} is more than 1 day in the future`,
+        'future_timestamp',
+      );
       return null;
     }
     return r.ms;

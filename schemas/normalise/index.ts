@@ -19,7 +19,14 @@ export { parseEventType } from './event-type.js';
 export { deriveEventId } from './event-id.js';
 export { ageGroup } from './user.js';
 export { RowMapper, type FieldRow } from './row.js';
-export { MAX_FUTURE_MS, type FieldError, type Normalised, type NormaliseOptions } from './result.js';
+export {
+  MAX_FUTURE_MS,
+  REJECTION_CODES,
+  type FieldError,
+  type Normalised,
+  type NormaliseOptions,
+  type RejectionCode,
+} from './result.js';
 
 export interface RecordOfKind {
   interactions: Interaction;
@@ -56,7 +63,10 @@ export class Normaliser<K extends RecordKind> {
 
   normalise(raw: Record<string, unknown>, now = Date.now()): Normalised<RecordOfKind[K]> {
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-      return { ok: false, errors: [{ field: '(record)', reason: 'expected a JSON object' }] };
+      return {
+        ok: false,
+        errors: [{ field: '(record)', reason: 'expected a JSON object', code: 'not_an_object' }],
+      };
     }
     const fn = BY_KIND[this.kind] as (row: FieldRow, opts: NormaliseOptions) => Normalised<RecordOfKind[K]>;
     return fn(this.mapper.map(raw), { ...this.options, now: this.options.now ?? now });

@@ -27,21 +27,21 @@ export function normaliseInteractionFields(row: FieldRow, opts: NormaliseOptions
   if (c.has('event_type')) {
     const t = parseEventType(c.raw('event_type'));
     if (t.ok) event_type = t.value;
-    else c.fail('event_type', t.reason);
+    else c.fail('event_type', t.reason, 'unknown_event_type');
   } else if (c.has('rating')) {
     // A ratings file (user, item, rating, time) has no event type: each row is a rating.
     event_type = 'rate';
   } else {
-    c.fail('event_type', 'event_type is required (or a rating, for a ratings file)');
+    c.fail('event_type', 'event_type is required (or a rating, for a ratings file)', 'required');
   }
   if (event_type === 'rate' && !c.has('rating') && !c.errors.some((e) => e.field === 'event_type')) {
-    c.fail('rating', 'rating is required for event_type rate');
+    c.fail('rating', 'rating is required for event_type rate', 'required');
   }
 
   let event_time = c.optionalTime('event_time');
   if (event_time === null && !c.has('event_time')) {
     if (opts.defaultEventTimeToNow) event_time = now;
-    else c.fail('event_time', 'event_time is required');
+    else c.fail('event_time', 'event_time is required', 'required');
   }
 
   const session_id = c.optionalString('session_id', 1000);

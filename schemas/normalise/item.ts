@@ -14,7 +14,7 @@ export function collectAttributes(c: FieldCollector, row: FieldRow): Record<stri
   if (c.has('attributes')) {
     const r = coerceAttributes(c.raw('attributes'));
     if (r.ok) attributes = r.value;
-    else c.fail('attributes', `attributes ${r.reason}`);
+    else c.fail('attributes', `attributes ${r.reason}`, 'invalid_attributes');
   }
   for (const [key, value] of row.extra) {
     if (!isMissing(value) && attributes[key] === undefined) attributes[key] = attributeValue(value);

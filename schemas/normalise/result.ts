@@ -1,7 +1,27 @@
+/**
+ * Stable, machine-readable kinds of rejection. `reason` is the human sentence (it carries the
+ * offending value); `code` is what reports group by and what clients may branch on.
+ */
+export const REJECTION_CODES = [
+  'required',
+  'invalid_id',
+  'invalid_string',
+  'not_a_number',
+  'out_of_range',
+  'not_a_boolean',
+  'invalid_timestamp',
+  'future_timestamp',
+  'unknown_event_type',
+  'invalid_attributes',
+  'not_an_object',
+] as const;
+export type RejectionCode = (typeof REJECTION_CODES)[number];
+
 /** One reason a record was rejected, naming the field it concerns. */
 export interface FieldError {
   field: string;
   reason: string;
+  code: RejectionCode;
 }
 
 export type Normalised<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };

@@ -31,6 +31,12 @@ describe('item normalisation', () => {
   it('rejects bad fields with reasons', () => {
     const r = normaliseItem({ item_id: '', price: '-1', is_active: 'maybe', attributes: '[1]' }, opts);
     expect(r.ok ? [] : r.errors.map((e) => e.field)).toEqual(['item_id', 'price', 'is_active', 'attributes']);
+    expect(r.ok ? [] : r.errors.map((e) => e.code)).toEqual([
+      'required',
+      'out_of_range',
+      'not_a_boolean',
+      'invalid_attributes',
+    ]);
   });
 });
 

@@ -148,8 +148,8 @@ describe('interaction normalisation', () => {
   describe('validation, one reason per rejected field', () => {
     it('requires user_id and item_id', () => {
       expect(errors({ event_type: 'view', event_time: '2024-01-01' })).toEqual([
-        { field: 'user_id', reason: 'user_id is required' },
-        { field: 'item_id', reason: 'item_id is required' },
+        { field: 'user_id', reason: 'user_id is required', code: 'required' },
+        { field: 'item_id', reason: 'item_id is required', code: 'required' },
       ]);
     });
     it('treats empty and null tokens as missing', () => {
@@ -159,7 +159,7 @@ describe('interaction normalisation', () => {
     it('requires an event type when there is no rating', () => {
       const { event_type: _e, ...rest } = base;
       expect(errors(rest)).toEqual([
-        { field: 'event_type', reason: expect.stringMatching(/event_type is required/) },
+        { field: 'event_type', reason: expect.stringMatching(/event_type is required/), code: 'required' },
       ]);
     });
     it('rejects an unknown event type, listing the allowed ones', () => {
@@ -168,12 +168,13 @@ describe('interaction normalisation', () => {
           field: 'event_type',
           reason:
             'unknown event_type "teleport" (expected one of view, click, add_to_cart, purchase, like, rate)',
+          code: 'unknown_event_type',
         },
       ]);
     });
     it.each([['0'], ['5.5'], [6], ['-1']])('rejects rating %s outside 1–5', (rating) => {
       expect(errors({ ...base, rating })).toEqual([
-        { field: 'rating', reason: expect.stringMatching(/outside 1\.0–5\.0/) },
+        { field: 'rating', reason: expect.stringMatching(/outside 1\.0–5\.0/), code: 'out_of_range' },
       ]);
     });
     it('accepts ratings at the bounds', () => {
@@ -182,21 +183,28 @@ describe('interaction normalisation', () => {
     });
     it('rejects a rating that is not a number', () => {
       expect(errors({ ...base, rating: 'great' })).toEqual([
-        { field: 'rating', reason: '"great" is not a number' },
+        { field: 'rating', reason: '"great" is not a number', code: 'not_a_number' },
       ]);
     });
     it('requires a rating for event_type rate', () => {
       expect(errors({ ...base, event_type: 'rate' })).toEqual([
-        { field: 'rating', reason: 'rating is required for event_type rate' },
+        { field: 'rating', reason: 'rating is required for event_type rate', code: 'required' },
       ]);
     });
     it('rejects an unparseable timestamp', () => {
-      expect(errors({ ...base, event_time: 'last tuesday' })[0]!.field).toBe('event_time');
+      expect(errors({ ...base, event_time: 'last tuesday' })[0]).toMatchObject({
+        field: 'event_time',
+        code: 'invalid_timestamp',
+      });
     });
     it('rejects a timestamp more than one day in the future', () => {
       const future = new Date(NOW + 25 * 3600_000).toISOString();
       expect(errors({ ...base, event_time: future })).toEqual([
-        { field: 'event_time', reason: expect.stringMatching(/more than 1 day in the future/) },
+        {
+          field: 'event_time',
+          reason: expect.stringMatching(/more than 1 day in the future/),
+          code: 'future_timestamp',
+        },
       ]);
       expect(ok({ ...base, event_time: new Date(NOW + 23 * 3600_000).toISOString() }).event_time).toBe(
         NOW + 23 * 3600_000,
@@ -204,11 +212,15 @@ describe('interaction normalisation', () => {
     });
     it('requires event_time in files, defaults it to now for live events', () => {
       const { event_time: _t, ...rest } = base;
-      expect(errors(rest)).toEqual([{ field: 'event_time', reason: 'event_time is required' }]);
+      expect(errors(rest)).toEqual([
+        { field: 'event_time', reason: 'event_time is required', code: 'required' },
+      ]);
       expect(ok(rest, { defaultEventTimeToNow: true }).event_time).toBe(NOW);
     });
     it('rejects a negative price', () => {
-      expect(errors({ ...base, price: -3 })).toEqual([{ field: 'price', reason: 'price -3 is negative' }]);
+      expect(errors({ ...base, price: -3 })).toEqual([
+        { field: 'price', reason: 'price -3 is negative', code: 'out_of_range' },
+      ]);
     });
     it('reports every problem of a record at once', () => {
       expect(
@@ -221,7 +233,7 @@ describe('interaction normalisation', () => {
       const n = new Normaliser('interactions', opts);
       expect(n.normalise([] as unknown as Record<string, unknown>)).toEqual({
         ok: false,
-        errors: [{ field: '(record)', reason: 'expected a JSON object' }],
+        errors: [{ field: '(record)', reason: 'expected a JSON object', code: 'not_an_object' }],
       });
     });
   });
