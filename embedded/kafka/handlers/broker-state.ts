@@ -1,6 +1,6 @@
 import type { Logger } from '../../../lib/logger.js';
 import type { GroupCoordinator } from '../coordinator/index.js';
-import type { LogStore } from './log-store.js';
+import type { LogManager } from '../log/index.js';
 
 /** The one broker node of this cluster, as advertised in Metadata and FindCoordinator. */
 export interface BrokerNode {
@@ -11,9 +11,8 @@ export interface BrokerNode {
 
 /** Everything a handler may touch. */
 export interface BrokerState {
-  readonly logs: LogStore;
+  readonly logs: LogManager;
   readonly coordinator: GroupCoordinator;
-  readonly producerIds: { allocate(): number };
   readonly node: BrokerNode;
   readonly clusterId: string;
   readonly autoCreateTopics: boolean;

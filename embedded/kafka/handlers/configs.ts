@@ -7,7 +7,7 @@ import {
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { BrokerState } from './broker-state.js';
 import { defineHandler } from './handler.js';
-import { parseTopicConfigs, TOPIC_CONFIG_DEFAULTS, TOPIC_CONFIG_NAMES } from './topic-configs.js';
+import { DEFAULT_TOPIC_CONFIG, parseTopicConfigs, TOPIC_CONFIG_NAMES } from '../log/index.js';
 
 export const ResourceType = { TOPIC: 2, BROKER: 4, BROKER_LOGGER: 8 } as const;
 
@@ -47,7 +47,7 @@ function topicConfigs(
     if (includeSynonyms && overridden)
       e.synonyms.push({
         name,
-        value: String(TOPIC_CONFIG_DEFAULTS[name]),
+        value: String(DEFAULT_TOPIC_CONFIG[name]),
         source: ConfigSource.DEFAULT_CONFIG,
       });
     return e;
@@ -66,11 +66,11 @@ function brokerConfigs(broker: BrokerState, includeSynonyms: boolean): DescribeC
     fixed('num.partitions', String(broker.defaultPartitions)),
     byDefault('default.replication.factor', '1'),
     byDefault('offsets.topic.replication.factor', '1'),
-    byDefault('log.cleanup.policy', TOPIC_CONFIG_DEFAULTS['cleanup.policy']),
-    byDefault('log.retention.ms', String(TOPIC_CONFIG_DEFAULTS['retention.ms'])),
-    byDefault('log.retention.bytes', String(TOPIC_CONFIG_DEFAULTS['retention.bytes'])),
-    byDefault('log.segment.bytes', String(TOPIC_CONFIG_DEFAULTS['segment.bytes'])),
-    byDefault('message.max.bytes', String(TOPIC_CONFIG_DEFAULTS['max.message.bytes'])),
+    byDefault('log.cleanup.policy', DEFAULT_TOPIC_CONFIG['cleanup.policy']),
+    byDefault('log.retention.ms', String(DEFAULT_TOPIC_CONFIG['retention.ms'])),
+    byDefault('log.retention.bytes', String(DEFAULT_TOPIC_CONFIG['retention.bytes'])),
+    byDefault('log.segment.bytes', String(DEFAULT_TOPIC_CONFIG['segment.bytes'])),
+    byDefault('message.max.bytes', String(DEFAULT_TOPIC_CONFIG['max.message.bytes'])),
     byDefault('socket.request.max.bytes', '104857600'),
   ];
 }
@@ -133,7 +133,7 @@ export const alterConfigs = defineHandler(ApiKey.AlterConfigs, async (req, _ctx,
       responses.push(result(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${r.resourceName} does not exist`));
       continue;
     }
-    const parsed = parseTopicConfigs(r.configs);
+    const parsed = parseTopicConfigs(r.configs.map((c) => [c.name, c.value] as const));
     if (!parsed.ok) {
       responses.push(result(ErrorCode.INVALID_CONFIG, parsed.message));
       continue;

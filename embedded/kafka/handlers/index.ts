@@ -22,7 +22,6 @@ import { createPartitions, createTopics, deleteRecords, deleteTopics } from './t
 
 export type { BrokerNode, BrokerState, RequestContext } from './broker-state.js';
 export type { Handler } from './handler.js';
-export type { LogStore, PartitionStore, TopicConfig } from './log-store.js';
 
 /** Every handler by API key: exactly the advertised APIs. */
 export const HANDLERS: ReadonlyMap<number, Handler> = new Map(

@@ -1,13 +1,13 @@
 import { ApiKey } from '../protocol/api-keys.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { ListOffsetsPartitionResponse } from '../protocol/list-offsets/response.js';
-import type { PartitionStore } from './log-store.js';
+import type { PartitionLog } from '../log/index.js';
 import { defineHandler } from './handler.js';
 
 const LATEST = -1;
 const EARLIEST = -2;
 
-function lookup(log: PartitionStore, timestamp: number): { offset: number; timestamp: number } {
+function lookup(log: PartitionLog, timestamp: number): { offset: number; timestamp: number } {
   // One node, no open transactions: the last stable offset is the high watermark.
   if (timestamp === LATEST) return { offset: log.logEndOffset, timestamp: -1 };
   if (timestamp === EARLIEST) return { offset: log.logStartOffset, timestamp: -1 };

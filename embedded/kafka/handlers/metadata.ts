@@ -4,7 +4,7 @@ import { requestedTopics } from '../protocol/metadata/request.js';
 import type { MetadataTopic } from '../protocol/metadata/response.js';
 import type { BrokerState } from './broker-state.js';
 import { defineHandler } from './handler.js';
-import { isValidTopicName } from './topic-names.js';
+import { isValidTopicName } from '../log/index.js';
 
 function describeTopic(broker: BrokerState, name: string): MetadataTopic {
   const nodeId = broker.node.nodeId;

@@ -18,7 +18,7 @@ export const initProducerId = defineHandler(ApiKey.InitProducerId, (req, _ctx, b
   return {
     throttleTimeMs: 0,
     errorCode: ErrorCode.NONE,
-    producerId: broker.producerIds.allocate(),
+    producerId: broker.logs.allocateProducerId(),
     producerEpoch: 0,
   };
 });

@@ -4,9 +4,7 @@ import type { CreatableTopicResult } from '../protocol/create-topics/response.js
 import { ErrorCode } from '../protocol/error-codes.js';
 import type { BrokerState } from './broker-state.js';
 import { defineHandler } from './handler.js';
-import type { TopicConfig } from './log-store.js';
-import { parseTopicConfigs } from './topic-configs.js';
-import { isValidTopicName } from './topic-names.js';
+import { isValidTopicName, parseTopicConfigs, type TopicConfig } from '../log/index.js';
 
 type Plan =
   | { ok: true; partitions: number; overrides: Partial<TopicConfig> }
@@ -51,7 +49,7 @@ function planTopic(t: CreatableTopic, broker: BrokerState): Plan {
       );
     }
   }
-  const configs = parseTopicConfigs(t.configs);
+  const configs = parseTopicConfigs(t.configs.map((c) => [c.name, c.value] as const));
   if (!configs.ok) return fail(ErrorCode.INVALID_CONFIG, configs.message);
   return { ok: true, partitions, overrides: configs.overrides };
 }
