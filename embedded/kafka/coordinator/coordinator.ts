@@ -69,7 +69,7 @@ export class GroupCoordinator {
   }
 
   static async open(opts: GroupCoordinatorOptions): Promise<GroupCoordinator> {
-    const logger = opts.logger.child({ part: 'coordinator' });
+    const logger = opts.logger.child({ layer: 'coordinator' });
     const offsets = await OffsetStore.open({ dir: opts.dataDir, fsync: opts.fsync ?? true, logger });
     return new GroupCoordinator(offsets, logger, opts);
   }

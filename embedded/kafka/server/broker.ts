@@ -54,7 +54,7 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
   const logs = await LogManager.open({
     dataDir: opts.dataDir,
     flush: opts.flush ?? DEFAULT_FLUSH_POLICY,
-    logger: logger.child({ part: 'log' }),
+    logger: logger.child({ layer: 'log' }),
   });
   let coordinator: GroupCoordinator;
   try {
