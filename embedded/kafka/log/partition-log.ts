@@ -141,7 +141,8 @@ export class PartitionLog {
     if (segments.length === 0) segments.push(Segment.create(dir, checkpointedStart ?? 0, now));
     const first = segments[0] as Segment;
     const last = segments[segments.length - 1] as Segment;
-    const startOffset = Math.min(Math.max(checkpointedStart ?? 0, first.baseOffset), last.nextOffset);
+    // Compaction may leave the first segment starting above the log start: the checkpoint rules.
+    const startOffset = Math.min(checkpointedStart ?? first.baseOffset, last.nextOffset);
     const log = new PartitionLog(options, segments, startOffset);
     log.rebuildProducerState(now);
     if (!cleanShutdown)
@@ -488,8 +489,10 @@ export class PartitionLog {
     const dirtyRatio = dirtyBytes === 0 ? 0 : dirtyBytes / (cleanBytes + dirtyBytes);
     if (!horizonPassed && (dirtyBytes === 0 || dirtyRatio < config['min.cleanable.dirty.ratio'])) return null;
 
-    // Producer state must not depend on batches the cleaner may remove.
+    // Producer state must not depend on batches the cleaner may remove, nor the log start
+    // offset on the base of a first segment that the cleaner may empty.
     this.producerState.writeSnapshot(this.logEndOffset, true);
+    this.setLogStartOffset(this.startOffset);
     const map = buildOffsetMap(cleanable, dirtyFrom, firstUncleanable);
     const context = { map, now, deleteRetentionMs: config['delete.retention.ms'] };
     const result: CompactionResult = {
