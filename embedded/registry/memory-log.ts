@@ -75,6 +75,9 @@ export class MemoryRegistryLog implements RegistryLog {
   }
 
   async append(entries: LogEntry[]): Promise<number> {
+    // Land on the topic a moment later, as a write over the network does: another view may
+    // decide on the old end meanwhile (the race the registry must settle).
+    await new Promise((resolve) => setImmediate(resolve));
     return this.topic.append(entries);
   }
 

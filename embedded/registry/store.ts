@@ -232,7 +232,8 @@ export class SchemaStore {
       await this.catchUpForWrite();
       const all = this.state.versions(subject);
       if (all.length === 0 || (!permanent && all.every((v) => v.deleted))) throw subjectNotFound(subject);
-      const target = this.resolveVersion(subject, spec, permanent);
+      // "latest" is the newest live version for a soft delete; a number may name a deleted one.
+      const target = this.resolveVersion(subject, spec, permanent || spec !== 'latest');
       if (permanent) {
         if (!target.deleted) throw versionNotSoftDeleted(subject, target.version);
         await this.appendAndRead([{ key: target.key, value: null }]);
