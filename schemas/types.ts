@@ -165,6 +165,31 @@ export interface DeadLetter {
   failed_at: number;
 }
 
+/** What one replay of a historical file did (the compacted replay-manifests topic). */
+export interface ReplayManifest {
+  replay_key: string;
+  checksum: string;
+  kind: string;
+  file_name: string;
+  file_path: string | null;
+  file_bytes: number;
+  format: string;
+  compression: string | null;
+  topic: string;
+  column_map: Record<string, string>;
+  rows_read: number;
+  accepted: number;
+  rejected: number;
+  duplicates: number;
+  quality_score: number;
+  status: string;
+  forced: boolean;
+  first_event_time: number | null;
+  last_event_time: number | null;
+  started_at: number;
+  finished_at: number;
+}
+
 /** Record name -> TypeScript shape, for generic code over the schemas. */
 export interface RecordTypes {
   Interaction: Interaction;
@@ -174,6 +199,7 @@ export interface RecordTypes {
   ItemFeatures: ItemFeatures;
   TrainingRun: TrainingRun;
   DeadLetter: DeadLetter;
+  ReplayManifest: ReplayManifest;
 }
 
 export type RecordName = keyof RecordTypes;
@@ -185,4 +211,5 @@ export const RECORD_NAMES: readonly RecordName[] = [
   'ItemFeatures',
   'TrainingRun',
   'DeadLetter',
+  'ReplayManifest',
 ];

@@ -118,5 +118,15 @@ export function declaredTopics(featureVersion: string): TopicDeclaration[] {
       valueRecord: 'DeadLetter',
       description: 'rejected input with its raw payload and reason (kept 7 days)',
     },
+    {
+      name: TOPIC.replayManifests,
+      // One partition: a handful of small records, read end to end before every replay.
+      partitions: 1,
+      cleanupPolicy: 'compact',
+      configs: {},
+      keyField: 'replay_key',
+      valueRecord: 'ReplayManifest',
+      description: 'one manifest per replayed file content and kind (latest state per replay_key)',
+    },
   ];
 }
