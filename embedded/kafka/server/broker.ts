@@ -40,6 +40,8 @@ export interface RunningBroker {
   readonly port: number;
   /** `host:port`, ready for KAFKA_BROKERS. */
   readonly brokers: string;
+  /** The address actually bound (differs from the advertised one behind NAT or a proxy). */
+  readonly bound: { host: string; port: number };
   /** Stops accepting, ends connections and parked requests, flushes the logs. */
   close(): Promise<void>;
 }
@@ -124,6 +126,7 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     host: node.host,
     port: node.port,
     brokers: `${node.host}:${node.port}`,
+    bound: { host: bindHost, port: boundPort },
     close() {
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
