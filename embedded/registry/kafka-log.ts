@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Admin, Consumer, Kafka, Producer } from 'kafkajs';
+import { Partitioners, type Admin, type Consumer, type Kafka, type Producer } from 'kafkajs';
 import type { Logger } from '../../lib/logger.js';
 import { DeliveryProgress, type LogEntry, type LogRecord, type RegistryLog } from './log.js';
 
@@ -46,6 +46,8 @@ export class KafkaRegistryLog implements RegistryLog {
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
+      // Every record names its partition (0); the partitioner is never consulted.
+      createPartitioner: Partitioners.DefaultPartitioner,
     });
     await this.producer.connect();
 
@@ -78,16 +80,20 @@ export class KafkaRegistryLog implements RegistryLog {
 
   /** Creates the topic (one partition: the order of records is the order of decisions). */
   private async ensureTopic(admin: Admin): Promise<void> {
-    const created = await admin.createTopics({
-      waitForLeaders: true,
-      topics: [
-        {
-          topic: this.topic,
-          numPartitions: 1,
-          configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
-        },
-      ],
-    });
+    // Look first: kafkajs logs an error for TOPIC_ALREADY_EXISTS, the normal case on a restart.
+    const exists = (await admin.listTopics()).includes(this.topic);
+    const created =
+      !exists &&
+      (await admin.createTopics({
+        waitForLeaders: true,
+        topics: [
+          {
+            topic: this.topic,
+            numPartitions: 1,
+            configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
+          },
+        ],
+      }));
     if (created) {
       this.logger.info({ topic: this.topic }, 'created the schemas topic');
       return;
