@@ -1,0 +1,47 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBroker, type RunningBroker } from '../../embedded/kafka/index.js';
+import { REGISTRY_READY_PREFIX } from '../../embedded/registry/run.js';
+import { tempDir, testLogger } from '../support/embedded.js';
+
+const ROOT = path.join(import.meta.dirname, '../..');
+
+describe('recostream registry', () => {
+  let broker: RunningBroker;
+  beforeAll(async () => {
+    broker = await startBroker({ port: 0, dataDir: await tempDir('registry-cli'), logger: testLogger });
+  });
+  afterAll(async () => {
+    await broker?.close();
+  });
+
+  it('serves the REST API against --kafka and stops cleanly on SIGTERM', async () => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'cli/main.ts', 'registry', '--kafka', broker.brokers, '--port', '0'],
+      {
+        cwd: ROOT,
+        env: { ...process.env, LOG_LEVEL: 'warn', LOG_FORMAT: 'json' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const url = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: child.stdout! }).on('line', (line) => {
+        if (line.startsWith(REGISTRY_READY_PREFIX)) resolve(line.slice(REGISTRY_READY_PREFIX.length).trim());
+      });
+      child.once('exit', (code) => reject(new Error(`registry exited with ${code} before it was ready`)));
+    });
+    const reply = await fetch(`${url}/subjects/cli-value/versions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+      body: JSON.stringify({ schema: '"string"' }),
+    });
+    expect(await reply.json()).toEqual({ id: 1 });
+    expect(await (await fetch(`${url}/subjects`)).json()).toEqual(['cli-value']);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});
