@@ -9,7 +9,9 @@ function port(value: string): number {
 /** `recostream broker`: the embedded Kafka-protocol broker alone. */
 export function brokerCommand(): Command {
   return new Command('broker')
-    .description('Run the embedded Kafka-protocol broker (kafkajs, librdkafka and kafka-python speak to it)')
+    .description(
+      'Run the embedded Kafka-protocol broker (kafkajs, librdkafka and kafka-python speak to it) and the schema registry',
+    )
     .option('--port <port>', 'TCP port to listen on', port, 9092)
     .option('--data-dir <dir>', 'directory of the broker data (default: $DATA_DIR/kafka or ./data/kafka)')
     .option('--host <host>', 'interface to bind', '127.0.0.1')
@@ -21,6 +23,8 @@ export function brokerCommand(): Command {
       'interval:1000',
     )
     .option('--no-auto-create', 'do not create topics on first use (auto.create.topics.enable=false)')
+    .option('--registry-port <port>', 'HTTP port of the schema registry run alongside the broker', port, 8081)
+    .option('--no-registry', 'run the broker without the schema registry')
     .action(
       async (opts: {
         port: number;
@@ -30,12 +34,14 @@ export function brokerCommand(): Command {
         advertisedPort?: number;
         flush: string;
         autoCreate: boolean;
+        registryPort: number;
+        registry: boolean;
       }) => {
         const { join } = await import('node:path');
         const { createLogger } = await import('../../lib/logger.js');
         const { parseFlushPolicy } = await import('../../embedded/kafka/server/flush-policy.js');
         const { runBrokerUntilSignal } = await import('../../embedded/kafka/server/run.js');
-        await runBrokerUntilSignal({
+        const broker = await runBrokerUntilSignal({
           dataDir: opts.dataDir ?? join(process.env.DATA_DIR ?? './data', 'kafka'),
           port: opts.port,
           host: opts.host,
@@ -45,6 +51,23 @@ export function brokerCommand(): Command {
           autoCreateTopics: opts.autoCreate,
           logger: createLogger('kafka-broker'),
         });
+        if (!opts.registry) return;
+        // The registry keeps nothing unacknowledged, so the broker's signal handling (close the
+        // broker, exit) ends it too.
+        const { startRegistry } = await import('../../embedded/registry/index.js');
+        const { REGISTRY_READY_PREFIX } = await import('../../embedded/registry/run.js');
+        try {
+          const registry = await startRegistry({
+            port: opts.registryPort,
+            host: opts.host,
+            brokers: [broker.brokers],
+            logger: createLogger('schema-registry'),
+          });
+          process.stdout.write(`${REGISTRY_READY_PREFIX}${registry.url}\n`);
+        } catch (err) {
+          await broker.close();
+          throw err;
+        }
       },
     );
 }
