@@ -130,3 +130,42 @@ export function declaredTopics(featureVersion: string): TopicDeclaration[] {
     },
   ];
 }
+
+/**
+ * The schema registry's storage topic (compacted, one partition). The registry creates and
+ * writes it; `topology apply` never touches it and `topology describe` lists it.
+ */
+export const SCHEMAS_TOPIC = '_schemas';
+
+const FEATURE_TOPIC = /^(?:user|item)-features\.(.+)$/;
+
+/** The declaration of a topic by name, the feature topics of any version included. */
+export function findDeclaration(topic: string): TopicDeclaration | undefined {
+  const version = FEATURE_TOPIC.exec(topic)?.[1];
+  return declaredTopics(version ?? 'v1').find((d) => d.name === topic);
+}
+
+/**
+ * The value record of a topic at the type level, so that `produce('items', ...)` only accepts
+ * Items. Mirrors `valueRecord` of the declarations above (a unit test holds them together); a
+ * topic name known only at run time accepts any record and is checked against its declaration.
+ */
+export type TopicValueRecord<T extends string> = string extends T
+  ? RecordName
+  : T extends typeof TOPIC.interactions | typeof TOPIC.interactionsByItem
+    ? 'Interaction'
+    : T extends typeof TOPIC.items
+      ? 'Item'
+      : T extends typeof TOPIC.users
+        ? 'User'
+        : T extends `user-features.${string}`
+          ? 'UserFeatures'
+          : T extends `item-features.${string}`
+            ? 'ItemFeatures'
+            : T extends typeof TOPIC.trainingRuns
+              ? 'TrainingRun'
+              : T extends typeof TOPIC.deadLetters
+                ? 'DeadLetter'
+                : T extends typeof TOPIC.replayManifests
+                  ? 'ReplayManifest'
+                  : never;
