@@ -91,6 +91,15 @@ function binarySearch(sorted: Int32Array, value: number): boolean {
   return false;
 }
 
+/**
+ * Whether a test event says the user wants the item: any implicit event does; a rating does when
+ * it is at least `threshold` (a 2-star rating is an interaction, not a recommendation target).
+ */
+export function isRelevantEvent(eventType: number, rating: number, threshold: number): boolean {
+  if (eventType !== EVENT_TYPE_CODE.rate || Number.isNaN(rating)) return true;
+  return rating >= threshold;
+}
+
 export interface RankingTaskOptions {
   /** A rated test event is relevant when its rating is at least this (unrated events always are). */
   relevanceThreshold?: number;
@@ -127,10 +136,7 @@ export function buildRankingTask(
   const rows: number[] = [];
   const cols: number[] = [];
   for (let e = 0; e < test.length; e++) {
-    const rating = test.rating[e];
-    const relevant =
-      test.eventType[e] !== EVENT_TYPE_CODE.rate || Number.isNaN(rating) ? true : rating >= threshold;
-    if (relevant) {
+    if (isRelevantEvent(test.eventType[e], test.rating[e], threshold)) {
       rows.push(test.user[e]);
       cols.push(test.item[e]);
     }

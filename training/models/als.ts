@@ -19,10 +19,10 @@ export interface AlsParams {
 }
 
 export const DEFAULT_ALS_PARAMS: Readonly<AlsParams> = Object.freeze({
-  factors: 64,
-  iterations: 15,
+  factors: 32,
+  iterations: 12,
   regularization: 0.05,
-  alpha: 2,
+  alpha: 1,
   cgSteps: 3,
   eventWeights: DEFAULT_EVENT_WEIGHTS,
   seed: 0,
@@ -49,7 +49,7 @@ export const DEFAULT_ALS_PARAMS: Readonly<AlsParams> = Object.freeze({
  *
  * Why ALS rather than BPR: with event-type confidences the data is weighted, which ALS uses
  * directly; it is deterministic (no sampling order), its sweeps have no learning rate to tune,
- * and it converges in ~15 sweeps. BPR's sampled pairwise updates would add a sampling scheme and
+ * and it converges in ~10–15 sweeps. BPR's sampled pairwise updates would add a sampling scheme and
  * a learning rate for no gain in NDCG here.
  */
 export class ImplicitAls implements Recommender {

@@ -24,7 +24,7 @@ export interface PopularityParams {
 }
 
 export const DEFAULT_POPULARITY_PARAMS: Readonly<PopularityParams> = Object.freeze({
-  halfLifeHours: 7 * 24,
+  halfLifeHours: 24,
   eventWeights: DEFAULT_EVENT_WEIGHTS,
   source: 'interactions',
 });
