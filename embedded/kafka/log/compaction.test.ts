@@ -230,4 +230,29 @@ describe('compaction', () => {
     expect(records.length).toBeLessThan(2 * KEYS);
     fs.rmSync(pristine, { recursive: true, force: true });
   });
+
+  it('lets appends and reads run between the steps of a background pass', async () => {
+    const log = open();
+    const latest = writeHistory(log);
+    const pass = log.compactInBackground(NOW);
+    // The pass has planned and yielded; the log keeps serving in the meantime.
+    expect(log.append(clientBatch([{ key: 'during', value: 'pass' }]), NOW).errorCode).toBe(0);
+    expect(consume(log, log.logEndOffset - 1).records[0]?.key).toBe('during');
+    const result = await pass;
+    expect(result?.recordsRemoved).toBe(ROUNDS * KEYS - KEYS);
+    latest.set('during', 'pass');
+    expect(latestByKey(log)).toEqual(latest);
+  });
+
+  it('stops a background pass whose segments were deleted under it, losing nothing', async () => {
+    const log = open({ ...compacted, 'cleanup.policy': 'compact,delete' });
+    writeHistory(log);
+    const pass = log.compactInBackground(NOW);
+    log.deleteRecordsBefore(50_000);
+    expect(await pass).toBeNull();
+    const records = consume(log, log.logStartOffset).records;
+    expect(records[0]?.offset).toBe(50_000);
+    expect(records.at(-1)?.offset).toBe(log.logEndOffset - 1);
+    expect(log.compact(NOW)).not.toBeNull();
+  });
 });

@@ -60,6 +60,7 @@ export class LogManager {
   private readonly listeners = new Set<AppendListener>();
   private readonly timers: NodeJS.Timeout[] = [];
   private cleanerRun: Promise<unknown> | null = null;
+  private backgroundFlush: Promise<unknown> | null = null;
   private closed = false;
   private readonly now: () => number;
   private readonly logger: Logger;
@@ -234,7 +235,16 @@ export class LogManager {
       timer.unref();
       this.timers.push(timer);
     };
-    if (this.options.flush.mode === 'interval') every(this.options.flush.ms, () => this.flushAll());
+    if (this.options.flush.mode === 'interval') {
+      every(this.options.flush.ms, () => {
+        if (this.backgroundFlush) return;
+        this.backgroundFlush = Promise.all(
+          [...this.allPartitions()].map((log) => log.flushInBackground()),
+        ).finally(() => {
+          this.backgroundFlush = null;
+        });
+      });
+    }
     every(this.options.checkpointIntervalMs ?? 30_000, () => this.checkpointAll());
     every(this.options.retentionCheckIntervalMs ?? 60_000, () => this.runRetention());
     every(this.options.cleanerIntervalMs ?? 15_000, () => {
@@ -272,7 +282,7 @@ export class LogManager {
       for (const log of this.allPartitions()) {
         if (this.closed) break;
         try {
-          const result = log.compact(this.now());
+          const result = await log.compactInBackground(this.now());
           if (result) results.push(result);
         } catch (error) {
           this.logger.error({ err: error, topic: log.topic, partition: log.partition }, 'compaction failed');
@@ -295,6 +305,7 @@ export class LogManager {
     for (const timer of this.timers) clearInterval(timer);
     this.timers.length = 0;
     if (this.cleanerRun) await this.cleanerRun.catch(() => undefined);
+    if (this.backgroundFlush) await this.backgroundFlush.catch(() => undefined);
     for (const log of this.allPartitions()) log.close();
     this.logger.info('closed partition logs');
   }

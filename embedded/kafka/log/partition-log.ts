@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Logger } from '../../../lib/logger.js';
 import { ProducerStateManager } from '../producer-state/index.js';
 import {
@@ -17,7 +18,7 @@ import {
   verifyBatchCrc,
 } from '../records/index.js';
 import type { ScannedBatch } from './batch-scanner.js';
-import { buildOffsetMap, cleanBatch } from './compaction.js';
+import { type CleaningContext, buildOffsetMap, cleanBatch } from './compaction.js';
 import { KafkaErrorCode, LogError } from './error-codes.js';
 import { Segment, deleteSegmentFiles, fsyncDirectory, writeFileAtomically } from './segment.js';
 import { CLEANED_SUFFIX, commitCleanedSegment, completeInterruptedSwaps } from './segment-swap.js';
@@ -462,9 +463,32 @@ export class PartitionLog {
    * One compaction pass (§8) if the topic is compacted and the log is dirty enough (or a
    * tombstone's delete horizon has passed). Only segments before the active one, and before any
    * segment with records newer than now - min.compaction.lag.ms, are cleaned. Returns null when
-   * there was nothing to do.
+   * there was nothing to do (or the pass was abandoned because the log changed under it).
    */
   compact(now: number): CompactionResult | null {
+    const steps = this.compactionSteps(now);
+    let step = steps.next();
+    while (!step.done) step = steps.next();
+    return step.value;
+  }
+
+  /** compact(), yielding to the event loop after each rewritten group of segments. */
+  async compactInBackground(now: number): Promise<CompactionResult | null> {
+    const steps = this.compactionSteps(now);
+    let step = steps.next();
+    while (!step.done) {
+      await yieldToEventLoop();
+      step = steps.next();
+    }
+    return step.value;
+  }
+
+  /**
+   * The compaction pass as steps: each step rewrites one group of segments and swaps it in
+   * atomically, so appends, reads, retention or topic deletion may run between steps. A step
+   * first checks that its segments are still in the log, else the pass stops there.
+   */
+  private *compactionSteps(now: number): Generator<void, CompactionResult | null> {
     const config = this.options.config();
     if (this.closed || !hasCleanupPolicy(config, 'compact')) return null;
     const lagMs = config['min.compaction.lag.ms'];
@@ -504,53 +528,33 @@ export class PartitionLog {
       cleanedUpTo: firstUncleanable,
     };
     let nextHorizon: number | null = null;
-    const cleaned: Segment[] = [];
     for (const group of groupSegments(cleanable, config['segment.bytes'])) {
-      const first = group[0] as Segment;
-      const output = Segment.create(this.options.dir, first.baseOffset, now, CLEANED_SUFFIX);
-      try {
-        for (const segment of group) {
-          const scanner = segment.scanner(0);
-          for (let batch = scanner.next(); batch !== null; batch = scanner.next()) {
-            const bytes = scanner.bytes(batch);
-            const outcome = cleanBatch(bytes, context);
-            if (outcome.kind === 'drop') {
-              result.recordsRemoved += outcome.removedRecords;
-              continue;
-            }
-            const kept = outcome.kind === 'keep' ? bytes : outcome.batch;
-            if (outcome.kind === 'rewrite') result.recordsRemoved += outcome.removedRecords;
-            if (outcome.tombstoneHorizon !== null)
-              nextHorizon = Math.min(nextHorizon ?? Infinity, outcome.tombstoneHorizon);
-            output.append(
-              kept,
-              batch.baseOffset,
-              batch.lastOffset,
-              readInt64(kept, BatchField.maxTimestamp),
-              segment.lastModified,
-            );
-          }
-          if (scanner.error !== null) throw new Error(`${segment.path}: ${scanner.error}`);
-        }
-      } catch (error) {
-        // Nothing is committed yet: the old segments are untouched.
-        output.close();
-        fs.rmSync(output.path, { force: true });
-        throw error;
+      yield;
+      const at = this.segments.indexOf(group[0] as Segment);
+      const inPlace = at >= 0 && group.every((segment, i) => this.segments[at + i] === segment);
+      if (this.closed || !inPlace || at + group.length >= this.segments.length) {
+        this.logger.info(
+          { topic: this.topic, partition: this.partition },
+          'log changed during compaction; pass stopped',
+        );
+        return null;
       }
+      const output = this.cleanGroup(group, context, now, result, (h) => {
+        nextHorizon = Math.min(nextHorizon ?? Infinity, h);
+      });
       commitCleanedSegment(output, group);
+      for (const segment of group) this.unflushed.delete(segment);
       if (output.isEmpty) {
         // Every batch of the group was removed; an empty segment file would only get in the way.
         output.deleteFiles();
+        this.segments.splice(at, group.length);
         continue;
       }
       output.lastModified = Math.max(...group.map((s) => s.lastModified));
-      cleaned.push(output);
+      this.segments.splice(at, group.length, output);
+      result.segmentsAfter++;
       result.bytesAfter += output.size;
     }
-    this.segments = [...cleaned, ...this.segments.slice(end)];
-    for (const segment of cleanable) this.unflushed.delete(segment);
-    result.segmentsAfter = cleaned.length;
     this.cleanerCheckpoint = { offset: firstUncleanable, tombstoneHorizon: nextHorizon };
     writeFileAtomically(
       path.join(this.options.dir, CLEANER_CHECKPOINT_FILE),
@@ -561,11 +565,55 @@ export class PartitionLog {
     return result;
   }
 
+  /** Writes the cleaned copy of a group of segments to a `.log.cleaned` segment. */
+  private cleanGroup(
+    group: readonly Segment[],
+    context: CleaningContext,
+    now: number,
+    result: CompactionResult,
+    onTombstoneHorizon: (horizon: number) => void,
+  ): Segment {
+    const output = Segment.create(this.options.dir, (group[0] as Segment).baseOffset, now, CLEANED_SUFFIX);
+    try {
+      for (const segment of group) {
+        const scanner = segment.scanner(0);
+        for (let batch = scanner.next(); batch !== null; batch = scanner.next()) {
+          const bytes = scanner.bytes(batch);
+          const outcome = cleanBatch(bytes, context);
+          if (outcome.kind !== 'keep') result.recordsRemoved += outcome.removedRecords;
+          if (outcome.kind === 'drop') continue;
+          if (outcome.tombstoneHorizon !== null) onTombstoneHorizon(outcome.tombstoneHorizon);
+          const kept = outcome.kind === 'keep' ? bytes : outcome.batch;
+          const maxTimestamp = readInt64(kept, BatchField.maxTimestamp);
+          output.append(kept, batch.baseOffset, batch.lastOffset, maxTimestamp, segment.lastModified);
+        }
+        if (scanner.error !== null) throw new Error(`${segment.path}: ${scanner.error}`);
+      }
+    } catch (error) {
+      // Nothing is committed yet: the old segments are untouched.
+      output.close();
+      fs.rmSync(output.path, { force: true });
+      throw error;
+    }
+    return output;
+  }
+
   /** fsyncs whatever was written since the last flush. */
   flush(): void {
     for (const segment of this.unflushed) segment.flush();
     this.unflushed.clear();
     this.active.flush();
+  }
+
+  /** flush() without blocking the event loop (the 'interval' policy's timer). */
+  async flushInBackground(): Promise<void> {
+    if (this.closed) return;
+    const onError = (error: Error): void => {
+      this.logger.error({ err: error, topic: this.topic, partition: this.partition }, 'fdatasync failed');
+    };
+    const segments = [...this.unflushed, this.active];
+    this.unflushed.clear();
+    await Promise.all(segments.map((segment) => segment.flushInBackground(onError)));
   }
 
   /** flush() plus a producer-state snapshot: what a periodic checkpoint and close do. */

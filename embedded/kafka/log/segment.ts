@@ -53,6 +53,8 @@ export class Segment {
   timeIndex = new TimeIndex();
   private bytesSinceIndexEntry = 0;
   private unflushed = false;
+  /** fdatasync calls running on the thread pool; the fd stays open until they finish. */
+  private syncsInFlight = 0;
   private indexesWritten = false;
   private closed = false;
 
@@ -200,6 +202,27 @@ export class Segment {
     this.unflushed = false;
   }
 
+  /**
+   * fdatasync on libuv's thread pool, so a periodic flush does not stall the event loop while
+   * the disk catches up. Writes made meanwhile mark the segment unflushed again.
+   */
+  flushInBackground(onError: (error: Error) => void): Promise<void> {
+    if (!this.unflushed || this.closed) return Promise.resolve();
+    this.unflushed = false;
+    this.syncsInFlight++;
+    return new Promise((resolve) => {
+      fs.fdatasync(this.fd, (error) => {
+        this.syncsInFlight--;
+        if (error) {
+          this.unflushed = true;
+          onError(error);
+        }
+        if (this.closed && this.syncsInFlight === 0) fs.closeSync(this.fd);
+        resolve();
+      });
+    });
+  }
+
   get needsFlush(): boolean {
     return this.unflushed;
   }
@@ -221,7 +244,8 @@ export class Segment {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    fs.closeSync(this.fd);
+    // A background fdatasync still holds the fd: it closes it when done.
+    if (this.syncsInFlight === 0) fs.closeSync(this.fd);
   }
 
   /** Closes and removes the segment's files. */
