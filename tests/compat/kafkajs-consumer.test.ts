@@ -22,15 +22,13 @@ describe('kafkajs 2.2.4 consumers against the embedded broker', () => {
   });
 
   const consumerOf = (groupId: string): Consumer =>
-    tb
-      .kafka()
-      .consumer({
-        groupId,
-        maxWaitTimeInMs: 200,
-        heartbeatInterval: 300,
-        sessionTimeout: 10_000,
-        rebalanceTimeout: 10_000,
-      });
+    tb.kafka().consumer({
+      groupId,
+      maxWaitTimeInMs: 200,
+      heartbeatInterval: 300,
+      sessionTimeout: 10_000,
+      rebalanceTimeout: 10_000,
+    });
 
   async function groupSettles(groupId: string, members: number): Promise<void> {
     await eventually(async () => {
