@@ -1,0 +1,33 @@
+import type { ItemState } from '../../sinks/redis/feature-state.js';
+import { emptyItemState } from '../../sinks/redis/feature-state.js';
+import { itemFeatureValues } from '../../sinks/redis/feature-values.js';
+import { decodeItemState, encodeItemState } from '../../sinks/redis/state-codec.js';
+import { TOPIC, itemFeaturesTopic } from '../../topology/topics.js';
+import { applyItemEvent, finishItemState, itemSeenCandidates } from '../features/apply.js';
+import type { EntitySpec } from '../runtime/entity-spec.js';
+
+/** The item-features processor's entity: one item, keyed by item_id on `interactions-by-item`. */
+export const itemFeaturesSpec: EntitySpec<ItemState> = {
+  processor: 'item-features',
+  kind: 'item',
+  inputTopic: TOPIC.interactionsByItem,
+  keyField: 'item_id',
+  entityId: (e) => e.item_id,
+  seenCandidates: itemSeenCandidates,
+  emptyState: emptyItemState,
+  decodeState: decodeItemState,
+  encodeState: encodeItemState,
+  apply: (s, e, seen) => applyItemEvent(s, e, seen),
+  finish: finishItemState,
+  async encodeFeatureRecord(serde, version, id, s, clock, now) {
+    const topic = itemFeaturesTopic(version);
+    const value = await serde.encode(topic, 'ItemFeatures', {
+      item_id: id,
+      version,
+      as_of: clock,
+      updated_at: now,
+      ...itemFeatureValues(s, clock),
+    });
+    return { topic, key: id, value };
+  },
+};

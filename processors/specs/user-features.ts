@@ -1,0 +1,33 @@
+import type { UserState } from '../../sinks/redis/feature-state.js';
+import { emptyUserState } from '../../sinks/redis/feature-state.js';
+import { userFeatureValues } from '../../sinks/redis/feature-values.js';
+import { decodeUserState, encodeUserState } from '../../sinks/redis/state-codec.js';
+import { TOPIC, userFeaturesTopic } from '../../topology/topics.js';
+import { applyUserEvent, finishUserState, userSeenCandidates } from '../features/apply.js';
+import type { EntitySpec } from '../runtime/entity-spec.js';
+
+/** The user-features processor's entity: one user, keyed by user_id on `interactions`. */
+export const userFeaturesSpec: EntitySpec<UserState> = {
+  processor: 'user-features',
+  kind: 'user',
+  inputTopic: TOPIC.interactions,
+  keyField: 'user_id',
+  entityId: (e) => e.user_id,
+  seenCandidates: userSeenCandidates,
+  emptyState: emptyUserState,
+  decodeState: decodeUserState,
+  encodeState: encodeUserState,
+  apply: applyUserEvent,
+  finish: finishUserState,
+  async encodeFeatureRecord(serde, version, id, s, clock, now) {
+    const topic = userFeaturesTopic(version);
+    const value = await serde.encode(topic, 'UserFeatures', {
+      user_id: id,
+      version,
+      as_of: clock,
+      updated_at: now,
+      ...userFeatureValues(s, clock),
+    });
+    return { topic, key: id, value };
+  },
+};

@@ -1,0 +1,121 @@
+import type { Redis } from 'ioredis';
+import type { ItemFeatures, UserFeatures } from '../../schemas/types.js';
+import { itemFeatureValues, userFeatureValues } from './feature-values.js';
+import { CLOCK_MEMBER, KEY_ROOT, keys, type EntityKind } from './keys.js';
+import { LuaScript } from './script.js';
+import { decodeItemState, decodeUserState, type RawHash } from './state-codec.js';
+
+/**
+ * Feature lookups for the API, the CLI and tests: the full UserFeatures / ItemFeatures of many
+ * entities in one round trip, with windowed values evaluated against the version's current
+ * pipeline clock (so an hour without events for a user, while the clock moves on, shows smaller
+ * 1h counts). One Lua script resolves the version (the active pointer unless one is named), reads
+ * the clock and every hash atomically: a lookup never mixes two versions or two moments.
+ */
+
+const READ_SCRIPT = new LuaScript(`
+local version = ARGV[1]
+if version == '' then
+  version = redis.call('GET', '${keys.activeVersion}')
+  if not version then return {false, false} end
+end
+local prefix = '${KEY_ROOT}:' .. version .. ':' .. ARGV[2] .. ':'
+local out = {version, redis.call('ZSCORE', '${KEY_ROOT}:' .. version .. ':clock', '${CLOCK_MEMBER}')}
+for i = 3, #ARGV do
+  out[#out + 1] = redis.call('HGETALL', prefix .. ARGV[i])
+end
+return out
+`);
+
+export interface ReadOptions<F extends string> {
+  /** A version to read; default: the active version. */
+  version?: string;
+  /** Only these fields (the id is always included); default: every field. */
+  fields?: readonly F[];
+}
+
+type ScriptReply = [Buffer | null, Buffer | null, ...Buffer[][]];
+
+export interface FeatureReader {
+  readUserFeatures<F extends keyof UserFeatures = keyof UserFeatures>(
+    ids: readonly string[],
+    options?: ReadOptions<F>,
+  ): Promise<(Pick<UserFeatures, F | 'user_id'> | null)[]>;
+  readItemFeatures<F extends keyof ItemFeatures = keyof ItemFeatures>(
+    ids: readonly string[],
+    options?: ReadOptions<F>,
+  ): Promise<(Pick<ItemFeatures, F | 'item_id'> | null)[]>;
+  /** The version reads resolve to right now (null when none is active), and its clock. */
+  resolveVersion(version?: string): Promise<{ version: string | null; clock: number | null }>;
+}
+
+function pairsToHash(flat: Buffer[]): RawHash {
+  const hash: RawHash = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) hash[flat[i]!.toString()] = flat[i + 1]!;
+  return hash;
+}
+
+/** The record itself, or only the requested fields and the id. */
+function project<T extends object, F extends keyof T, I extends keyof T>(
+  value: T,
+  fields: readonly F[] | undefined,
+  id: I,
+): Pick<T, F | I> {
+  if (!fields) return value;
+  const out = { [id]: value[id] } as Pick<T, F | I>;
+  for (const f of fields) (out as Pick<T, F>)[f] = value[f];
+  return out;
+}
+
+export function createFeatureReader(redis: Redis): FeatureReader {
+  async function run(kind: EntityKind, ids: readonly string[], version: string | undefined) {
+    const reply = (await READ_SCRIPT.runBuffer(redis, [], [version ?? '', kind, ...ids])) as ScriptReply;
+    const resolved = reply[0] ? reply[0].toString() : null;
+    const clock = reply[1] ? Number(reply[1].toString()) : null;
+    const hashes = (reply.slice(2) as Buffer[][]).map(pairsToHash);
+    return { version: resolved, clock, hashes };
+  }
+
+  return {
+    async readUserFeatures(ids, options = {}) {
+      if (ids.length === 0) return [];
+      const { version, clock, hashes } = await run('user', ids, options.version);
+      if (version === null) return ids.map(() => null);
+      return hashes.map((hash, i) => {
+        const state = decodeUserState(hash);
+        if (!state) return null;
+        const asOf = clock ?? state.lastEventTime;
+        const full: UserFeatures = {
+          user_id: ids[i]!,
+          version,
+          as_of: asOf,
+          updated_at: state.updatedAt,
+          ...userFeatureValues(state, asOf),
+        };
+        return project(full, options.fields, 'user_id');
+      });
+    },
+    async readItemFeatures(ids, options = {}) {
+      if (ids.length === 0) return [];
+      const { version, clock, hashes } = await run('item', ids, options.version);
+      if (version === null) return ids.map(() => null);
+      return hashes.map((hash, i) => {
+        const state = decodeItemState(hash);
+        if (!state) return null;
+        const asOf = clock ?? state.lastEventTime;
+        const full: ItemFeatures = {
+          item_id: ids[i]!,
+          version,
+          as_of: asOf,
+          updated_at: state.updatedAt,
+          ...itemFeatureValues(state, asOf),
+        };
+        return project(full, options.fields, 'item_id');
+      });
+    },
+    async resolveVersion(version) {
+      const { version: resolved, clock } = await run('user', [], version);
+      return { version: resolved, clock };
+    },
+  };
+}
