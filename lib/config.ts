@@ -76,6 +76,10 @@ const envSchema = z.object({
     .trim()
     .regex(/^v[0-9]+[A-Za-z0-9_-]*$/, 'must look like v1, v2, v2-experiment')
     .default('v1'),
+  DEDUPE_HORIZON_DAYS: z.coerce
+    .number({ message: 'must be a number of days' })
+    .positive('must be a positive number of days')
+    .default(30),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -93,6 +97,8 @@ export interface Config {
   apiReadKey: string | undefined;
   logLevel: (typeof LOG_LEVELS)[number];
   featureVersion: string;
+  /** Processors recognise a repeated event_id this many days of event time behind the clock. */
+  dedupeHorizonDays: number;
 }
 
 /** A configuration problem, worded as the one line the process prints before exiting. */
@@ -133,6 +139,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     apiReadKey: e.API_READ_KEY,
     logLevel: e.LOG_LEVEL,
     featureVersion: e.FEATURE_VERSION,
+    dedupeHorizonDays: e.DEDUPE_HORIZON_DAYS,
   };
 }
 

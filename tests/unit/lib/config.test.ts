@@ -16,6 +16,7 @@ describe('config', () => {
       apiReadKey: undefined,
       logLevel: 'info',
       featureVersion: 'v1',
+      dedupeHorizonDays: 30,
     });
   });
 
@@ -32,6 +33,7 @@ describe('config', () => {
         'API_READ_KEY',
         'LOG_LEVEL',
         'FEATURE_VERSION',
+        'DEDUPE_HORIZON_DAYS',
       ].sort(),
     );
     const c = parseConfig({
@@ -44,6 +46,7 @@ describe('config', () => {
       API_KEY: 'secret-key-1',
       LOG_LEVEL: 'debug',
       FEATURE_VERSION: 'v2',
+      DEDUPE_HORIZON_DAYS: '3650',
     });
     expect(c).toMatchObject({
       kafkaBrokers: ['kafka-1:9092', 'kafka-2:9092'],
@@ -55,6 +58,7 @@ describe('config', () => {
       apiKey: 'secret-key-1',
       logLevel: 'debug',
       featureVersion: 'v2',
+      dedupeHorizonDays: 3650,
     });
   });
 
@@ -75,6 +79,8 @@ describe('config', () => {
     ['API_KEY', 'short', /API_KEY must be at least 8 characters/],
     ['LOG_LEVEL', 'loud', /LOG_LEVEL must be one of/],
     ['FEATURE_VERSION', 'latest', /FEATURE_VERSION must look like v1/],
+    ['DEDUPE_HORIZON_DAYS', 'month', /DEDUPE_HORIZON_DAYS must be a number of days/],
+    ['DEDUPE_HORIZON_DAYS', '0', /DEDUPE_HORIZON_DAYS must be a positive number of days/],
   ])('rejects %s=%s naming the variable', (variable, value, message) => {
     let err: unknown;
     try {
