@@ -1,6 +1,7 @@
 import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import { openClickHouse, type ClickHouseHandle } from '../../lib/clickhouse.js';
 import type { Logger } from '../../lib/logger.js';
+import { DATABASE } from './tables.js';
 
 /**
  * Read-only SQL against the analysis tables, for `recostream sql` and the API's POST /v1/sql.
@@ -74,9 +75,12 @@ export async function openReadOnlyClickHouse(opts: {
   chdbDir: string;
   logger: Logger;
   owner?: ClickHouseHandle;
+  /** Unqualified table names resolve here (default `recostream`). */
+  database?: string;
 }): Promise<ReadOnlyClickHouse> {
+  const database = opts.database ?? DATABASE;
   if (opts.url) {
-    const client = createClient({ url: opts.url, request_timeout: 10 * 60_000 });
+    const client = createClient({ url: opts.url, database, request_timeout: 10 * 60_000 });
     return { mode: 'server', withClient: (fn) => fn(client), close: () => client.close() };
   }
   const claimed = opts.owner
@@ -90,6 +94,7 @@ export async function openReadOnlyClickHouse(opts: {
         typeof createClient
       >[0]);
       try {
+        await client.command({ query: `USE ${database}` });
         return await fn(client);
       } finally {
         await client.close();
@@ -174,6 +179,13 @@ export function toSqlQueryError(err: unknown, ctx: { timeoutMs: number; sql: str
         code,
         type,
       );
+    case 'UNKNOWN_DATABASE':
+      return new SqlQueryError(
+        'invalid_query',
+        `${message} The recostream database is created by the ClickHouse sink on start (\`recostream sink clickhouse\`, or \`recostream up\`).`,
+        code,
+        type,
+      );
     case 'TOO_MANY_ROWS_OR_BYTES':
     case 'MEMORY_LIMIT_EXCEEDED':
       return new SqlQueryError(
@@ -185,7 +197,7 @@ export function toSqlQueryError(err: unknown, ctx: { timeoutMs: number; sql: str
   }
   if (code !== undefined) {
     const hint =
-      type === 'SYNTAX_ERROR' && /\bFORMAT\s+\w+\s*;?\s*$/i.test(ctx.sql)
+      /syntax error/i.test(message) && /\bFORMAT\s+\w+\s*;?\s*$/i.test(ctx.sql)
         ? ' (leave FORMAT out: the output format is chosen by the caller)'
         : '';
     return new SqlQueryError('invalid_query', `${message}${hint}`, code, type);
