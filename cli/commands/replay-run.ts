@@ -1,0 +1,75 @@
+import { writeFile } from 'node:fs/promises';
+import { loadConfig } from '../../lib/config.js';
+import { logger } from '../../lib/logger.js';
+import { parseColumnMap, type RecordKind } from '../../schemas/normalise/index.js';
+import { parseDelimiterOption } from '../../replay/input/index.js';
+import { createKafkaReplaySink } from '../../replay/kafka-sink.js';
+import { logProgress, terminalProgress } from '../../replay/progress.js';
+import { replayFile } from '../../replay/replay.js';
+import { formatReport } from '../../replay/report-format.js';
+import type { ReplaySink } from '../../replay/sink.js';
+import type { ReplayCliOptions } from './replay.js';
+
+const KINDS: readonly RecordKind[] = ['interactions', 'items', 'users'];
+
+/** The body of `recostream replay`, loaded only when the command runs. Returns the exit code. */
+export async function runReplayCommand(kind: string, file: string, opts: ReplayCliOptions): Promise<number> {
+  if (!KINDS.includes(kind as RecordKind)) {
+    throw new Error(`unknown kind "${kind}" (expected one of ${KINDS.join(', ')})`);
+  }
+  const log = logger.child({ part: 'replay' });
+  const columnMap = parseColumnMap(opts.map);
+  const delimiter = opts.delimiter === undefined ? undefined : parseDelimiterOption(opts.delimiter);
+  const fromStdin = file === '-';
+  if (fromStdin && opts.minQuality !== undefined)
+    throw new Error('--min-quality needs a file, not standard input');
+
+  let sink: ReplaySink | undefined;
+  if (!opts.dryRun) {
+    const config = loadConfig();
+    sink = await createKafkaReplaySink({
+      brokers: config.kafkaBrokers,
+      registryUrl: config.schemaRegistryUrl,
+      logger: log,
+    });
+  }
+
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = (): void => {
+    interrupts++;
+    if (interrupts === 1) {
+      process.stderr.write('\nStopping: flushing what was read (Ctrl-C again to quit at once)...\n');
+      controller.abort();
+    } else process.exit(130);
+  };
+  process.on('SIGINT', onSigint);
+  const view = process.stderr.isTTY ? terminalProgress() : logProgress(log);
+  try {
+    const result = await replayFile({
+      kind: kind as RecordKind,
+      input: fromStdin ? process.stdin : file,
+      name: opts.name ?? (fromStdin ? 'stdin' : undefined),
+      format: opts.format,
+      delimiter,
+      columnMap,
+      dryRun: opts.dryRun,
+      minQuality: opts.minQuality,
+      force: opts.force,
+      rate: opts.rate,
+      batchSize: opts.batchSize,
+      signal: controller.signal,
+      onProgress: (p) => view.update(p),
+      sink,
+      logger: log,
+    });
+    view.stop();
+    process.stdout.write(formatReport(result.report));
+    if (opts.report) await writeFile(opts.report, JSON.stringify(result.report, null, 2) + '\n');
+    return result.exitCode;
+  } finally {
+    view.stop();
+    process.off('SIGINT', onSigint);
+    await sink?.close();
+  }
+}
