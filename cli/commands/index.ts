@@ -1,15 +1,27 @@
 import type { Command } from 'commander';
 import { configCommand } from './config.js';
+import { generateCommand } from './generate.js';
 import { registryCommand } from './registry.js';
+import { replayCommand } from './replay.js';
 import { schemasCommand } from './schemas.js';
+import { topologyCommand } from './topology.js';
 import { sinkCommand } from './sink.js';
 import { sqlCommand } from './sql.js';
+import { processCommand } from './process.js';
+import { reprocessCommand } from './reprocess.js';
+import { versionsCommand } from './versions.js';
 
 /** Only commands that work are registered here. */
 export function registerCommands(program: Command): void {
   program.addCommand(schemasCommand());
   program.addCommand(configCommand());
   program.addCommand(registryCommand());
+  program.addCommand(topologyCommand());
   program.addCommand(sinkCommand());
   program.addCommand(sqlCommand());
+  program.addCommand(replayCommand());
+  program.addCommand(generateCommand());
+  program.addCommand(processCommand());
+  program.addCommand(reprocessCommand());
+  program.addCommand(versionsCommand());
 }
