@@ -1,0 +1,43 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+
+function positive(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of at least 1');
+  return n;
+}
+
+export function processCommand(): Command {
+  return new Command('process')
+    .description(
+      'Run the feature processors: interactions -> user and item features in Redis and the feature topics',
+    )
+    .addArgument(
+      new Command()
+        .createArgument('[which]', 'which processor to run')
+        .choices(['user-features', 'item-features', 'all'])
+        .default('all'),
+    )
+    .addOption(new Option('--version <v>', 'feature version to compute (default: FEATURE_VERSION)'))
+    .addOption(
+      new Option('--concurrency <n>', 'partitions each processor works on at the same time')
+        .argParser(positive)
+        .default(2),
+    )
+    .addHelpText(
+      'after',
+      `
+Each processor is a consumer group (recostream.<version>.<processor>): start more processes to
+spread the partitions over them; a process that stops or dies hands its partitions to the others.
+State and the last applied offset of each partition are written to Redis in one transaction, so a
+restart continues exactly where the state left off. Needs REDIS_URL; stops cleanly on SIGINT/SIGTERM.`,
+    )
+    .action(
+      async (
+        which: 'user-features' | 'item-features' | 'all',
+        opts: { version?: string; concurrency: number },
+      ) => {
+        const { runProcessCommand } = await import('../process/process.js');
+        await runProcessCommand({ which, version: opts.version, concurrency: opts.concurrency });
+      },
+    );
+}

@@ -1,0 +1,140 @@
+import { randomBytes } from 'node:crypto';
+import { Partitioners, type Kafka, type Message } from 'kafkajs';
+import type { Redis } from 'ioredis';
+import { pipelineLag, type PipelineLag } from '../../processors/progress.js';
+import type { AvroSerde } from '../../schemas/serde.js';
+import type { Interaction, Item, RecordName, RecordTypes } from '../../schemas/types.js';
+import { TOPIC } from '../../topology/topics.js';
+
+/** Producing test input and reading outputs back, through the same clients production uses. */
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function produceMessages(
+  kafka: Kafka,
+  topic: string,
+  messages: Message[],
+  chunk = 2000,
+): Promise<void> {
+  const producer = kafka.producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+    allowAutoTopicCreation: false,
+  });
+  await producer.connect();
+  try {
+    for (let i = 0; i < messages.length; i += chunk) {
+      await producer.send({ topic, messages: messages.slice(i, i + chunk), acks: -1 });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** Interactions keyed by user_id on `interactions`, in the given order. */
+export async function produceInteractions(
+  kafka: Kafka,
+  serde: AvroSerde,
+  events: readonly Interaction[],
+): Promise<void> {
+  const messages: Message[] = [];
+  for (const e of events) {
+    messages.push({ key: e.user_id, value: await serde.encode(TOPIC.interactions, 'Interaction', e) });
+  }
+  await produceMessages(kafka, TOPIC.interactions, messages);
+}
+
+export async function produceItems(kafka: Kafka, serde: AvroSerde, items: readonly Item[]): Promise<void> {
+  const messages: Message[] = [];
+  for (const item of items) {
+    messages.push({ key: item.item_id, value: await serde.encode(TOPIC.items, 'Item', item) });
+  }
+  await produceMessages(kafka, TOPIC.items, messages);
+}
+
+/** Every record of a topic, decoded, in partition then offset order (with its key). */
+export async function readTopic<N extends RecordName>(
+  kafka: Kafka,
+  serde: AvroSerde,
+  topic: string,
+  record: N,
+): Promise<{ key: string; partition: number; offset: number; value: RecordTypes[N] }[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = await admin.fetchTopicOffsets(topic);
+  const groupId = `test-reader-${randomBytes(4).toString('hex')}`;
+  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
+  const positions = new Map<number, number>();
+  const raw: { key: string; partition: number; offset: number; value: Buffer }[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    autoCommit: false,
+    eachBatch: async ({ batch }) => {
+      for (const m of batch.messages) {
+        if (m.value)
+          raw.push({
+            key: m.key?.toString() ?? '',
+            partition: batch.partition,
+            offset: Number(m.offset),
+            value: m.value,
+          });
+      }
+      positions.set(batch.partition, Number(batch.lastOffset()) + 1);
+    },
+  });
+  const deadline = Date.now() + 60_000;
+  while (
+    ends.some((e) => Number(e.high) > Number(e.low) && (positions.get(e.partition) ?? 0) < Number(e.high))
+  ) {
+    if (Date.now() > deadline)
+      throw new Error(`readTopic ${topic}: did not reach the end offsets within 60 s`);
+    await sleep(20);
+  }
+  await consumer.disconnect();
+  await admin.deleteGroups([groupId]).catch(() => undefined);
+  await admin.disconnect();
+  raw.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
+  const out = [];
+  for (const r of raw) out.push({ ...r, value: await serde.decode(record, r.value) });
+  return out;
+}
+
+/** The latest record per key of a (compacted) topic: what a reader of the topic ends up with. */
+export async function readLatest<N extends RecordName>(
+  kafka: Kafka,
+  serde: AvroSerde,
+  topic: string,
+  record: N,
+): Promise<Map<string, RecordTypes[N]>> {
+  const latest = new Map<string, RecordTypes[N]>();
+  for (const r of await readTopic(kafka, serde, topic, record)) latest.set(r.key, r.value);
+  return latest;
+}
+
+/** Polls until the version's processors have applied every input record (Redis offsets). */
+export async function waitForCaughtUp(
+  kafka: Kafka,
+  redis: Redis,
+  version: string,
+  timeoutMs = 300_000,
+  onProgress?: (lag: PipelineLag) => void,
+): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const deadline = Date.now() + timeoutMs;
+    let stable = 0;
+    for (;;) {
+      const lag = await pipelineLag(admin, redis, version);
+      onProgress?.(lag);
+      // Twice in a row: the user side's last repartitioned records are visible to the item side.
+      stable = lag.total === 0 ? stable + 1 : 0;
+      if (stable >= 2) return;
+      if (Date.now() > deadline)
+        throw new Error(`not caught up within ${timeoutMs} ms: ${JSON.stringify(lag)}`);
+      await sleep(250);
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
