@@ -31,6 +31,10 @@ export interface BrokerOptions {
   initialRebalanceDelayMs?: number;
   /** group.min.session.timeout.ms (default 6000). */
   minSessionTimeoutMs?: number;
+  /** log.cleaner.backoff.ms: how often the cleaner looks for dirty compacted logs (default 15000). */
+  cleanerIntervalMs?: number;
+  /** log.retention.check.interval.ms (default 60000). */
+  retentionCheckIntervalMs?: number;
   logger?: Logger;
 }
 
@@ -57,6 +61,8 @@ export async function startBroker(opts: BrokerOptions): Promise<RunningBroker> {
     dataDir: opts.dataDir,
     flush: opts.flush ?? DEFAULT_FLUSH_POLICY,
     logger: logger.child({ layer: 'log' }),
+    cleanerIntervalMs: opts.cleanerIntervalMs,
+    retentionCheckIntervalMs: opts.retentionCheckIntervalMs,
   });
   let coordinator: GroupCoordinator;
   try {
