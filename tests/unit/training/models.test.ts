@@ -183,3 +183,24 @@ describe('explicit MF', () => {
     expect(ranker.summary.negatives).toBe(4 * ranker.summary.positives);
   }, 60_000);
 });
+
+describe('recommend', () => {
+  it('returns top-k item ids, honours exclusions, and falls back for unknown users', async () => {
+    const { recommend } = await import('../../../training/recommend.js');
+    const generated = generatePlanted(SMALL);
+    const data = buildDataset(generated.rows);
+    const als = ImplicitAls.fit(data, { factors: 8, iterations: 3 });
+    const popularity = PopularityModel.fit(data);
+    const userId = data.users.idAt(0);
+    const top = recommend(als, userId, 5);
+    expect(top).toHaveLength(5);
+    for (let r = 1; r < top.length; r++) expect(top[r].score).toBeLessThanOrEqual(top[r - 1].score);
+    const without = recommend(als, userId, 5, { exclude: [top[0].item_id] });
+    expect(without.map((r) => r.item_id)).not.toContain(top[0].item_id);
+    expect(without[0].item_id).toBe(top[1].item_id);
+    expect(recommend(als, 'nobody', 3)).toEqual([]);
+    expect(recommend(als, 'nobody', 3, { fallback: popularity }).map((r) => r.item_id)).toEqual(
+      recommend(popularity, userId, 3).map((r) => r.item_id),
+    );
+  });
+});
