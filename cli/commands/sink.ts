@@ -40,6 +40,14 @@ export function sinkCommand(): Command {
         .default(30_000),
     )
     .addOption(
+      new Option(
+        '--session-timeout-ms <ms>',
+        'consumer group session timeout: how long a sink that died keeps its partitions from its replacement',
+      )
+        .argParser(positiveInteger)
+        .default(30_000),
+    )
+    .addOption(
       new Option('--health-port <port>', 'serve GET /health and GET /metrics on 127.0.0.1:<port>').argParser(
         nonNegativeInteger,
       ),
@@ -57,6 +65,7 @@ ClickHouse fails, the sink pauses, retries with backoff, reports unhealthy and r
         batchRows: number;
         lingerMs: number;
         topicRefreshMs: number;
+        sessionTimeoutMs: number;
         healthPort?: number;
       }) => {
         const { runClickHouseSinkCommand } = await import('../sink/clickhouse.js');

@@ -13,6 +13,7 @@ export interface SinkCommandOptions {
   batchRows?: number;
   lingerMs?: number;
   topicRefreshMs?: number;
+  sessionTimeoutMs?: number;
   healthPort?: number;
 }
 
@@ -45,6 +46,7 @@ export async function runClickHouseSinkCommand(opts: SinkCommandOptions): Promis
       maxBatchRows: opts.batchRows,
       lingerMs: opts.lingerMs,
       topicRefreshMs: opts.topicRefreshMs,
+      sessionTimeoutMs: opts.sessionTimeoutMs,
     });
   } catch (err) {
     await ch.close();

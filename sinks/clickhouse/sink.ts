@@ -1,5 +1,12 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { Admin, Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import {
+  Partitioners,
+  type Admin,
+  type Consumer,
+  type EachBatchPayload,
+  type Kafka,
+  type Producer,
+} from 'kafkajs';
 import type { Logger } from '../../lib/logger.js';
 import type { AvroSerde } from '../../schemas/serde.js';
 import type { DeadLetter } from '../../schemas/types.js';
@@ -47,6 +54,11 @@ export interface ClickHouseSinkOptions {
   /** Backoff after a failure: first delay, doubled on every further failure up to the maximum. */
   retryInitialMs?: number;
   retryMaxMs?: number;
+  /**
+   * Consumer group session timeout (default 30 s). A sink killed without leaving the group holds
+   * its partitions until this expires, so its replacement starts consuming only then.
+   */
+  sessionTimeoutMs?: number;
   /** Apply the DDL migrations on start (default true). */
   migrate?: boolean;
   metrics?: SinkMetrics;
@@ -78,6 +90,7 @@ export class ClickHouseSink {
   private readonly topicRefreshMs: number;
   private readonly retryInitialMs: number;
   private readonly retryMaxMs: number;
+  private readonly sessionTimeoutMs: number;
 
   private state: SinkState = 'starting';
   private pending = new PendingBatch();
@@ -105,6 +118,7 @@ export class ClickHouseSink {
     this.topicRefreshMs = opts.topicRefreshMs ?? 30_000;
     this.retryInitialMs = opts.retryInitialMs ?? 250;
     this.retryMaxMs = opts.retryMaxMs ?? 30_000;
+    this.sessionTimeoutMs = opts.sessionTimeoutMs ?? 30_000;
     this.decodeCtx = { serde: opts.serde, registryReachable: () => this.registryReachable() };
   }
 
@@ -113,7 +127,11 @@ export class ClickHouseSink {
       await applyMigrations(this.opts.clickhouse, { logger: this.opts.logger });
     this.admin = this.opts.kafka.admin();
     await this.admin.connect();
-    this.producer = this.opts.kafka.producer({ allowAutoTopicCreation: false });
+    // Dead letters are keyed by source; the Java client's partitioner places them like any Kafka client would.
+    this.producer = this.opts.kafka.producer({
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
     await this.producer.connect();
     this.topics = sourceTopics(await this.admin.listTopics());
     if (this.topics.length > 0) this.consumer = await this.startConsumer(this.topics);
@@ -161,8 +179,8 @@ export class ClickHouseSink {
     const consumer = this.opts.kafka.consumer({
       groupId: this.groupId,
       allowAutoTopicCreation: false,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3000,
+      sessionTimeout: this.sessionTimeoutMs,
+      heartbeatInterval: Math.min(3000, Math.floor(this.sessionTimeoutMs / 3)),
       maxWaitTimeInMs: 500,
     });
     await consumer.connect();
