@@ -128,7 +128,10 @@ c.close()
   }
 
   it("keeps each key's latest value (tombstones included) for all three clients after cleaning", async () => {
-    const records = Array.from({ length: RECORDS }, (_, i) => ({ key: `k${i % KEYS}`, value: `v${i}` }));
+    const records: { key: string; value: string | null }[] = Array.from({ length: RECORDS }, (_, i) => ({
+      key: `k${i % KEYS}`,
+      value: `v${i}`,
+    }));
     records.push(...Array.from({ length: TOMBSTONED }, (_, k) => ({ key: `k${k}`, value: null })));
     await produce(records);
     // The cleaner runs in the background (during production too): wait until everything but the
