@@ -14,6 +14,8 @@ const program = new Command('recostream')
   )
   .version(process.env.npm_package_version ?? '0.1.0')
   .showHelpAfterError()
+  // `--version` after a subcommand is that command's option (process, reprocess --version v2), not ours.
+  .enablePositionalOptions()
   .configureHelp({ sortSubcommands: false });
 
 registerCommands(program);
