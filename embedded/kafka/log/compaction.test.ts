@@ -1,7 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Attribute, Codec, readBatchHeader, splitBatches, verifyBatchCrc } from '../records/index.js';
+import {
+  Attribute,
+  BatchField,
+  Codec,
+  readBatchHeader,
+  setBatchCrc,
+  splitBatches,
+  verifyBatchCrc,
+} from '../records/index.js';
 import type { PartitionLog } from './partition-log.js';
 import { clientBatch, consume, openLog, tempDir, type TestRecord } from './test-support.js';
 import type { TopicConfig } from './topic-config.js';
@@ -143,13 +151,36 @@ describe('compaction', () => {
     expect(log.append(retry, NOW)).toMatchObject({ errorCode: 0, baseOffset: 190 });
   });
 
-  it('rewrites gzip batches with gzip', () => {
+  it.each([
+    ['gzip', Codec.gzip],
+    ['snappy', Codec.snappy],
+    ['lz4', Codec.lz4],
+  ])('rewrites %s batches with the same codec', (_name, codec) => {
     const log = open();
-    const latest = writeHistory(log, Codec.gzip);
+    const latest = writeHistory(log, codec);
     log.compact(NOW);
     const first = splitBatches(log.read(0, 1 << 20, true))[0] as Buffer;
-    expect(readBatchHeader(first).attributes & Attribute.codecMask).toBe(Codec.gzip);
+    expect(readBatchHeader(first).attributes & Attribute.codecMask).toBe(codec);
     expect(latestByKey(log)).toEqual(latest);
+  });
+
+  it('keeps a batch whole when its codec is unavailable', () => {
+    const log = open();
+    const zstd = clientBatch([
+      { key: 'z', value: 'old' },
+      { key: 'z', value: 'older?' },
+    ]);
+    // Claim zstd (not bundled) for an uncompressed payload; the CRC is made to match.
+    zstd.writeInt16BE(Codec.zstd, BatchField.attributes);
+    setBatchCrc(zstd);
+    expect(log.append(zstd, NOW).errorCode).toBe(0);
+    for (let i = 0; i < 5; i++) log.append(clientBatch([{ key: 'a', value: `a${i}` }]), NOW);
+    log.append(clientBatch([{ key: 'end', value: 'end' }]), NOW + 8 * 86_400_000);
+    const result = log.compact(NOW);
+    expect(result?.recordsRemoved).toBe(4);
+    const stored = splitBatches(log.read(0, 1 << 20, true));
+    expect(stored[0]?.equals(zstd)).toBe(true);
+    expect(readBatchHeader(stored[1] as Buffer).baseOffset).toBe(6);
   });
 
   it('leaves logs below min.cleanable.dirty.ratio alone and honours min.compaction.lag.ms', () => {

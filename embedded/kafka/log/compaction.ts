@@ -28,7 +28,13 @@ export function buildOffsetMap(segments: readonly Segment[], from: number, to: n
       if (batch.lastOffset < from) continue;
       if (batch.baseOffset >= to) break;
       if (!isCodecAvailable(batchCodec(batch.attributes)) || batch.attributes & Attribute.control) continue;
-      for (const record of decodeRecords(scanner.bytes(batch))) {
+      let records: KafkaRecord[];
+      try {
+        records = decodeRecords(scanner.bytes(batch));
+      } catch {
+        continue; // kept whole by cleanBatch too
+      }
+      for (const record of records) {
         const offset = batch.baseOffset + record.offsetDelta;
         if (record.key !== null && offset >= from && offset < to) map.set(keyOf(record.key), offset);
       }
@@ -62,7 +68,13 @@ export function cleanBatch(bytes: Buffer, context: CleaningContext): BatchCleani
   if (header.attributes & Attribute.control || !isCodecAvailable(batchCodec(header.attributes))) {
     return { kind: 'keep', tombstoneHorizon: null };
   }
-  const records = decodeRecords(bytes);
+  let records: KafkaRecord[];
+  try {
+    records = decodeRecords(bytes);
+  } catch {
+    // A batch whose records cannot be read (its CRC held, so the producer wrote it so) is kept whole.
+    return { kind: 'keep', tombstoneHorizon: null };
+  }
   const existingHorizon = header.attributes & Attribute.hasDeleteHorizon ? header.baseTimestamp : null;
   const retained: KafkaRecord[] = [];
   let tombstones = 0;

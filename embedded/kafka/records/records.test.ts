@@ -9,6 +9,9 @@ import {
   UnsupportedCompressionError,
   assignBaseOffset,
   batchLastOffset,
+  compress,
+  decompress,
+  encodeRecords,
   crc32c,
   decodeRecords,
   encodeBatch,
@@ -159,12 +162,41 @@ describe('record batches', () => {
 
   it('reports an unavailable codec with a clear error', () => {
     expect(isCodecAvailable(Codec.gzip)).toBe(true);
+    expect(isCodecAvailable(Codec.zstd)).toBe(false);
     const batch = batchOf([record(0, 'k', 'v')]);
     batch.writeInt16BE(Codec.zstd, BatchField.attributes);
-    if (!isCodecAvailable(Codec.zstd))
-      expect(() => decodeRecords(batch)).toThrow(UnsupportedCompressionError);
+    expect(() => decodeRecords(batch)).toThrow(UnsupportedCompressionError);
+    expect(() => decodeRecords(batch)).toThrow(/codec 4 \(zstd\) is not available/);
     batch.writeInt16BE(7, BatchField.attributes);
     expect(() => decodeRecords(batch)).toThrow(/codec 7/);
+  });
+
+  it.each([
+    ['snappy', Codec.snappy],
+    ['lz4', Codec.lz4],
+  ])('round-trips %s batches', (_name, codec) => {
+    expect(isCodecAvailable(codec)).toBe(true);
+    const many = Array.from({ length: 2000 }, (_, i) => record(i, `key-${i}`, `value-${i}`.repeat(5)));
+    const batch = batchOf(many, codec);
+    expect(batch.length).toBeLessThan(encodeRecords(many).length);
+    const decoded = decodeRecords(batch);
+    expect(decoded).toHaveLength(2000);
+    expect(decoded[1999]?.value?.toString()).toBe('value-1999'.repeat(5));
+  });
+
+  it('reads raw (unframed) snappy as well as the xerial framing', () => {
+    const require = createRequire(import.meta.url);
+    const snappy = require('snappy') as { compressSync(b: Buffer): Buffer };
+    const payload = encodeRecords([record(0, 'a', 'raw snappy')]);
+    expect(decompress(Codec.snappy, snappy.compressSync(payload)).equals(payload)).toBe(true);
+    const framed = compress(Codec.snappy, payload);
+    expect(framed.subarray(1, 7).toString()).toBe('SNAPPY');
+    expect(decompress(Codec.snappy, framed).equals(payload)).toBe(true);
+  });
+
+  it('turns corrupt compressed data into InvalidRecordError', () => {
+    expect(() => decompress(Codec.gzip, Buffer.from('not gzip at all'))).toThrow(InvalidRecordError);
+    expect(() => decompress(Codec.lz4, Buffer.from('not lz4 at all'))).toThrow(InvalidRecordError);
   });
 
   it('detects a corrupted byte through the CRC', () => {
