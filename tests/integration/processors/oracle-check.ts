@@ -1,0 +1,108 @@
+import type { FeatureReader } from '../../../sinks/redis/reader.js';
+import type { Interaction, ItemFeatures, UserFeatures } from '../../../schemas/types.js';
+import {
+  computeFeatures,
+  itemFeatures,
+  userFeatures,
+  type CatalogEntry,
+} from '../../oracle/batch-features.js';
+import { featureDifferences } from '../../oracle/compare.js';
+
+/** Comparisons of the pipeline's outputs with the batch oracle, shared by the processor suites. */
+
+export interface OracleInputs {
+  interactions: Interaction[];
+  catalog: Map<string, CatalogEntry>;
+}
+
+function strip<T extends object>(record: T): Record<string, unknown> {
+  const {
+    version: _v,
+    as_of: _a,
+    updated_at: _u,
+    user_id: _ui,
+    item_id: _ii,
+    ...values
+  } = record as Record<string, unknown>;
+  return values;
+}
+
+/** Differences between Redis (read through the feature reader, at its clock) and the oracle. */
+export async function redisDifferences(
+  reader: FeatureReader,
+  input: OracleInputs,
+  options: { version?: string } = {},
+): Promise<{ diffs: string[]; clock: number; users: number; items: number }> {
+  const { clock } = await reader.resolveVersion(options.version);
+  if (clock === null) return { diffs: ['no clock in Redis'], clock: NaN, users: 0, items: 0 };
+  const oracle = computeFeatures(input, clock);
+  const diffs: string[] = [];
+  if (oracle.clock !== clock) diffs.push(`clock: got ${clock}, oracle ${oracle.clock}`);
+  const userIds = [...oracle.users.keys()];
+  const users = await reader.readUserFeatures(userIds, options);
+  userIds.forEach((id, i) => {
+    const got = users[i];
+    diffs.push(
+      ...featureDifferences(`user ${id}`, got ? strip(got) : undefined, { ...oracle.users.get(id)! }),
+    );
+    if (got && got.as_of !== clock) diffs.push(`user ${id}: as_of ${got.as_of} is not the clock ${clock}`);
+  });
+  const itemIds = [...oracle.items.keys()];
+  const items = await reader.readItemFeatures(itemIds, options);
+  itemIds.forEach((id, i) => {
+    const got = items[i];
+    diffs.push(
+      ...featureDifferences(`item ${id}`, got ? strip(got) : undefined, { ...oracle.items.get(id)! }),
+    );
+  });
+  return { diffs, clock, users: userIds.length, items: itemIds.length };
+}
+
+function eventsBy(interactions: Interaction[], key: 'user_id' | 'item_id'): Map<string, Interaction[]> {
+  const seen = new Set<string>();
+  const out = new Map<string, Interaction[]>();
+  for (const e of interactions) {
+    if (seen.has(e.event_id)) continue;
+    seen.add(e.event_id);
+    const list = out.get(e[key]);
+    if (list) list.push(e);
+    else out.set(e[key], [e]);
+  }
+  return out;
+}
+
+/**
+ * Differences between the latest feature-topic record of every entity and the oracle evaluated at
+ * that record's as_of (its windowed values are as of then), plus entities missing a record.
+ */
+export function topicDifferences(
+  input: OracleInputs,
+  users: Map<string, UserFeatures>,
+  items: Map<string, ItemFeatures>,
+  version: string,
+): string[] {
+  const diffs: string[] = [];
+  for (const [id, events] of eventsBy(input.interactions, 'user_id')) {
+    const record = users.get(id);
+    if (!record) {
+      diffs.push(`user ${id}: no feature record`);
+      continue;
+    }
+    if (record.version !== version) diffs.push(`user ${id}: version ${record.version}`);
+    diffs.push(
+      ...featureDifferences(`user ${id}`, strip(record), {
+        ...userFeatures(events, record.as_of, input.catalog),
+      }),
+    );
+  }
+  for (const [id, events] of eventsBy(input.interactions, 'item_id')) {
+    const record = items.get(id);
+    if (!record) {
+      diffs.push(`item ${id}: no feature record`);
+      continue;
+    }
+    if (record.version !== version) diffs.push(`item ${id}: version ${record.version}`);
+    diffs.push(...featureDifferences(`item ${id}`, strip(record), { ...itemFeatures(events, record.as_of) }));
+  }
+  return diffs;
+}
