@@ -19,6 +19,7 @@ import { fitLogistic, sigmoid } from '../../../training/models/logistic.js';
 import { Rng } from '../../../training/random.js';
 import { temporalSplit } from '../../../training/split.js';
 import { generatePlanted } from '../../../training/synthetic.js';
+import { confidenceWeights } from '../../../training/weights.js';
 
 const SMALL = { users: 150, items: 120, interactions: 6000, seed: 21 };
 
@@ -202,5 +203,48 @@ describe('recommend', () => {
     expect(recommend(als, 'nobody', 3, { fallback: popularity }).map((r) => r.item_id)).toEqual(
       recommend(popularity, userId, 3).map((r) => r.item_id),
     );
+  });
+});
+
+describe('implicit ALS', () => {
+  it('decreases the weighted implicit loss at every sweep', () => {
+    const generated = generatePlanted(SMALL);
+    const data = buildDataset(generated.rows);
+    const { user, item } = data.interactions;
+    const alpha = 1;
+    const lambda = 0.05;
+    // Summed confidence weights per cell, densely (150 × 120 is small).
+    const nU = data.users.size;
+    const nI = data.items.size;
+    const weights = new Float64Array(nU * nI);
+    const eventWeights = confidenceWeights(data.interactions);
+    for (let k = 0; k < data.interactions.length; k++) weights[user[k] * nI + item[k]] += eventWeights[k];
+    const loss = (model: ImplicitAls): number => {
+      const f = model.params.factors;
+      let total = 0;
+      for (let u = 0; u < nU; u++) {
+        for (let i = 0; i < nI; i++) {
+          const w = weights[u * nI + i];
+          const preference = w > 0 ? 1 : 0;
+          let dot = 0;
+          for (let d = 0; d < f; d++) dot += model.userFactors[u * f + d] * model.itemFactors[i * f + d];
+          total += (1 + alpha * w) * (preference - dot) ** 2;
+        }
+      }
+      let norms = 0;
+      for (const v of model.userFactors) norms += v * v;
+      for (const v of model.itemFactors) norms += v * v;
+      return total + lambda * norms;
+    };
+    const losses = [1, 2, 3, 5, 8].map((iterations) =>
+      loss(
+        ImplicitAls.fit(data, { factors: 6, iterations, cgSteps: 6, alpha, regularization: lambda, seed: 2 }),
+      ),
+    );
+    for (let k = 1; k < losses.length; k++) expect(losses[k]).toBeLessThan(losses[k - 1]);
+    // And far below the loss of predicting 0 everywhere (the random start is ~that).
+    let zeroLoss = 0;
+    for (const w of weights) if (w > 0) zeroLoss += 1 + alpha * w;
+    expect(losses.at(-1)!).toBeLessThan(0.8 * zeroLoss);
   });
 });
