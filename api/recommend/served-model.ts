@@ -1,0 +1,68 @@
+import { loadModel } from '../../training/models/index.js';
+import { topK } from '../../training/topk.js';
+import type { ItemRecommender, Recommendations, ServedModel, ServedModelSource } from './types.js';
+
+/**
+ * Recommendations from the model training promoted, falling back to `fallback` (popularity)
+ * while none is promoted or when the served model cannot be had.
+ */
+export class ServedModelRecommender implements ItemRecommender {
+  constructor(
+    private readonly source: ServedModelSource,
+    private readonly fallback: ItemRecommender,
+  ) {}
+
+  async recommend(userId: string, k: number, exclude: ReadonlySet<string>): Promise<Recommendations> {
+    const served = await this.source.current();
+    if (!served) return this.fallback.recommend(userId, k, exclude);
+    return recommendWith(served, userId, k, exclude);
+  }
+}
+
+/** Top-k of one model for one user; a user the model never saw gets its cold-start scores. */
+export function recommendWith(
+  served: ServedModel,
+  userId: string,
+  k: number,
+  exclude: ReadonlySet<string>,
+): Recommendations {
+  const { model } = served;
+  const excluded: number[] = [];
+  for (const id of exclude) {
+    const index = model.items.indexOf(id);
+    if (index >= 0) excluded.push(index);
+  }
+  excluded.sort((a, b) => a - b);
+  const scores = model.scoreItems(model.users.indexOf(userId), Int32Array.from(excluded));
+  const best = topK(scores, k);
+  const items = Array.from(best, (i) => ({ item_id: model.items.idAt(i), score: scores[i]! }));
+  return { model: model.kind, run_id: served.runId, items };
+}
+
+/** Which run's artifact is promoted right now (the training part's run registry answers). */
+export interface PromotedRun {
+  runId: string;
+  artifactPath: string;
+}
+
+/**
+ * A ServedModelSource over saved artifacts: asks which run is promoted, loads its artifact once
+ * (training/models loadModel) and keeps it until another run is promoted.
+ */
+export function artifactModelSource(promoted: () => Promise<PromotedRun | null>): ServedModelSource {
+  let loaded: { runId: string; model: Promise<ServedModel> } | null = null;
+  return {
+    async current() {
+      const run = await promoted();
+      if (!run) return null;
+      if (!loaded || loaded.runId !== run.runId) {
+        const model = loadModel(run.artifactPath).then((m) => ({ runId: run.runId, model: m }));
+        loaded = { runId: run.runId, model };
+        model.catch(() => {
+          if (loaded?.runId === run.runId) loaded = null;
+        });
+      }
+      return loaded.model;
+    },
+  };
+}

@@ -1,0 +1,126 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { MODEL_KINDS } from '../../training/models/index.js';
+import { ApiError } from '../errors.js';
+import { wholeRecord } from '../http-schemas/avro-json.js';
+import { bearerSecurity, errorResponses } from '../http-schemas/common.js';
+import type { TrainerClient } from '../ports.js';
+import type { TrainingRun } from '../../schemas/types.js';
+
+/**
+ * Training runs: trigger one, list them, read one. Every route needs API_KEY (training is an
+ * admin action and run records describe the data). Answers 503 while no trainer is wired.
+ */
+
+const TrainingRunSchema = Type.Unsafe<TrainingRun>(wholeRecord('TrainingRun'));
+
+function trainerOrUnavailable(trainer: TrainerClient | null): TrainerClient {
+  if (!trainer) {
+    throw new ApiError(
+      503,
+      'unavailable',
+      'no trainer is running in this deployment (start `recostream trainer`, or `recostream up`, to train models)',
+    );
+  }
+  return trainer;
+}
+
+export const trainingRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { deps, auth, settings } = app.clients;
+  const security = auth.guarded('write') ? bearerSecurity : [];
+
+  app.post(
+    '/v1/training/runs',
+    {
+      onRequest: auth.hook('write'),
+      config: settings.expensiveRateLimit
+        ? {
+            rateLimit: {
+              max: settings.expensiveRateLimit.max,
+              timeWindow: settings.expensiveRateLimit.timeWindowMs,
+            },
+          }
+        : {},
+      schema: {
+        tags: ['training'],
+        summary: 'Start a training run now (a manual trigger)',
+        security,
+        body: Type.Optional(
+          Type.Object(
+            {
+              model: Type.Optional(
+                Type.Union(
+                  MODEL_KINDS.map((m) => Type.Literal(m)),
+                  { description: 'one model kind (default: all)' },
+                ),
+              ),
+              reason: Type.Optional(Type.String({ maxLength: 500 })),
+            },
+            { additionalProperties: false },
+          ),
+        ),
+        response: {
+          202: Type.Object({ run: TrainingRunSchema }),
+          409: Type.Object({
+            error: Type.String(),
+            field: Type.Null(),
+            reason: Type.String(),
+            running: Type.Union([TrainingRunSchema, Type.Null()]),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const trainer = trainerOrUnavailable(deps.trainer);
+      const outcome = await trainer.trigger({ model: request.body?.model, reason: request.body?.reason });
+      if (!outcome.accepted) {
+        return reply
+          .code(409)
+          .send({ error: 'conflict', field: null, reason: outcome.reason, running: outcome.running });
+      }
+      return reply.code(202).send({ run: outcome.run });
+    },
+  );
+
+  app.get(
+    '/v1/training/runs',
+    {
+      onRequest: auth.hook('write'),
+      schema: {
+        tags: ['training'],
+        summary: 'Training runs, newest first',
+        security,
+        querystring: Type.Object(
+          { limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }) },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Object({ runs: Type.Array(TrainingRunSchema) }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const trainer = trainerOrUnavailable(deps.trainer);
+      return { runs: await trainer.listRuns({ limit: request.query.limit }) };
+    },
+  );
+
+  app.get(
+    '/v1/training/runs/:id',
+    {
+      onRequest: auth.hook('write'),
+      schema: {
+        tags: ['training'],
+        summary: 'One training run',
+        security,
+        params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) }),
+        response: { 200: TrainingRunSchema, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const trainer = trainerOrUnavailable(deps.trainer);
+      const run = await trainer.getRun(request.params.id);
+      if (!run) throw new ApiError(404, 'not_found', `no training run "${request.params.id}"`, 'id');
+      return run;
+    },
+  );
+};

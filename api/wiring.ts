@@ -1,0 +1,88 @@
+import type { Config } from '../lib/config.js';
+import { createKafka } from '../lib/kafka.js';
+import type { Logger } from '../lib/logger.js';
+import { createRedis } from '../lib/redis.js';
+import { createKafkaReplaySink } from '../replay/kafka-sink.js';
+import { AvroSerde } from '../schemas/serde.js';
+import { openReadOnlyClickHouse, type ReadOnlyClickHouse } from '../sinks/clickhouse/query.js';
+import { createFeatureReader } from '../sinks/redis/reader.js';
+import type { ApiDeps } from './context.js';
+import { KafkaRecordProducer } from './kafka-producer.js';
+import type { TrainerClient } from './ports.js';
+import type { ServedModelSource } from './recommend/types.js';
+import { replayUploads } from './uploads.js';
+
+/**
+ * The API's collaborators built from configuration, for `recostream api`. `recostream up` builds
+ * the same ApiDeps from the clients it already has (see api/README.md).
+ */
+
+export interface WireOptions {
+  /**
+   * ClickHouse for SQL and purchase history. Default: the server at CLICKHOUSE_URL, or none —
+   * the embedded chDB belongs to the process running the ClickHouse sink, and the API must not
+   * take it from that process.
+   */
+  clickhouse?: ReadOnlyClickHouse | null;
+  trainer?: TrainerClient | null;
+  servedModels?: ServedModelSource | null;
+}
+
+export interface WiredApi {
+  deps: ApiDeps;
+  /** Disconnects everything this function connected, the producer last (it flushes). */
+  close(): Promise<void>;
+}
+
+export async function wireApi(config: Config, logger: Logger, options: WireOptions = {}): Promise<WiredApi> {
+  if (!config.redisUrl) {
+    throw new Error(
+      'REDIS_URL is not set: `recostream api` reads features from the Redis the processors write ' +
+        '(`recostream up` runs an embedded redis-server; otherwise set REDIS_URL=redis://host:port)',
+    );
+  }
+  const log = logger.child({ part: 'api' });
+  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'recostream-api', logger: log });
+  const serde = new AvroSerde({ url: config.schemaRegistryUrl });
+  const redis = createRedis(config.redisUrl, log);
+  const closers: (() => Promise<unknown>)[] = [async () => redis.quit().catch(() => redis.disconnect())];
+  try {
+    const producer = await KafkaRecordProducer.connect(kafka, serde);
+    closers.unshift(() => producer.close());
+    const replaySink = await createKafkaReplaySink({
+      brokers: config.kafkaBrokers,
+      registryUrl: config.schemaRegistryUrl,
+      logger: log,
+    });
+    closers.unshift(() => replaySink.close());
+    let clickhouse = options.clickhouse ?? null;
+    if (options.clickhouse === undefined && config.clickhouseUrl) {
+      clickhouse = await openReadOnlyClickHouse({ url: config.clickhouseUrl, chdbDir: '', logger: log });
+      const ch = clickhouse;
+      closers.push(() => ch.close());
+    }
+    const deps: ApiDeps = {
+      config,
+      logger,
+      kafka,
+      producer,
+      serde,
+      schemaRegistryUrl: config.schemaRegistryUrl,
+      redis,
+      features: createFeatureReader(redis),
+      clickhouse,
+      uploads: replayUploads(replaySink, log),
+      trainer: options.trainer ?? null,
+      servedModels: options.servedModels ?? null,
+    };
+    return {
+      deps,
+      close: async () => {
+        for (const close of closers) await close().catch((err: unknown) => log.warn({ err }, 'close failed'));
+      },
+    };
+  } catch (err) {
+    for (const close of closers) await close().catch(() => undefined);
+    throw err;
+  }
+}

@@ -1,0 +1,85 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('not a TCP port');
+  return n;
+}
+
+function nonNegativeInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number');
+  return n;
+}
+
+/** `recostream api`: the Fastify server alone, against the configured Kafka, registry and Redis. */
+export function apiCommand(): Command {
+  return new Command('api')
+    .description(
+      'Run the HTTP API: feature lookups, ingestion, uploads, recommendations, training, SQL (OpenAPI at /docs)',
+    )
+    .addOption(new Option('--port <port>', 'TCP port (default: API_PORT, 3000)').argParser(port))
+    .addOption(new Option('--host <host>', 'interface to bind').default('127.0.0.1'))
+    .addOption(
+      new Option(
+        '--cors-origin <origins>',
+        'allow CORS from these origins (comma-separated); default: CORS off',
+      ),
+    )
+    .addOption(
+      new Option('--rate-limit <n>', 'requests per minute per client address (0: no limit)')
+        .argParser(nonNegativeInteger)
+        .default(100_000),
+    )
+    .addOption(new Option('--quiet-requests', 'log failed requests only (not every completed request)'))
+    .addHelpText(
+      'after',
+      `
+Reads KAFKA_BROKERS, SCHEMA_REGISTRY_URL, REDIS_URL (required), CLICKHOUSE_URL (for POST /v1/sql;
+the embedded chDB is served by the process that owns it, \`recostream up\`), API_PORT, API_KEY
+(required on writes, training and SQL when set) and API_READ_KEY (required on reads when set).
+Routes, limits and examples: docs/API.md.`,
+    )
+    .action(
+      async (opts: {
+        port?: number;
+        host: string;
+        corsOrigin?: string;
+        rateLimit: number;
+        quietRequests?: boolean;
+      }) => {
+        const { loadConfig } = await import('../../lib/config.js');
+        const { createLogger } = await import('../../lib/logger.js');
+        const { wireApi } = await import('../../api/wiring.js');
+        const { startApi } = await import('../../api/server.js');
+        const { untilSignal } = await import('../process/common.js');
+        const config = loadConfig();
+        const logger = createLogger('recostream-api');
+        const wired = await wireApi(config, logger);
+        let running;
+        try {
+          running = await startApi(wired.deps, {
+            port: opts.port ?? config.apiPort,
+            host: opts.host,
+            settings: {
+              corsOrigins: opts.corsOrigin
+                ? opts.corsOrigin
+                    .split(',')
+                    .map((o) => o.trim())
+                    .filter(Boolean)
+                : [],
+              rateLimit: opts.rateLimit === 0 ? false : { max: opts.rateLimit, timeWindowMs: 60_000 },
+              logRequests: !opts.quietRequests,
+            },
+          });
+        } catch (err) {
+          await wired.close();
+          throw err;
+        }
+        const signal = await untilSignal();
+        logger.info({ signal }, 'stopping: draining requests, then flushing the producer');
+        await running.close();
+        await wired.close();
+      },
+    );
+}
