@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { apiCommand } from './api.js';
 import { configCommand } from './config.js';
 import { generateCommand } from './generate.js';
 import { registryCommand } from './registry.js';
@@ -24,4 +25,5 @@ export function registerCommands(program: Command): void {
   program.addCommand(processCommand());
   program.addCommand(reprocessCommand());
   program.addCommand(versionsCommand());
+  program.addCommand(apiCommand());
 }
