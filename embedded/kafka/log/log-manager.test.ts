@@ -223,4 +223,16 @@ describe('LogManager', () => {
     await manager.close();
     expect(fs.existsSync(path.join(dataDir, 'topics', 't', '0', '.clean-shutdown'))).toBe(true);
   });
+
+  it('refuses a data directory that another live process holds', async () => {
+    const manager = await open();
+    await manager.close();
+    managers.pop();
+    // A live process that is not this one (the parent of the test runner).
+    fs.writeFileSync(path.join(dataDir, '.lock'), String(process.ppid));
+    await expect(open()).rejects.toThrow(/in use by process/);
+    // A lock left by a process that is gone is taken over.
+    fs.writeFileSync(path.join(dataDir, '.lock'), '999999999');
+    expect((await open()).topics()).toEqual([]);
+  });
 });

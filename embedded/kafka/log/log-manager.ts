@@ -47,6 +47,7 @@ const TOPICS_DIR = 'topics';
 const TOPIC_FILE = 'topic.json';
 const DELETED_PREFIX = '.deleted-';
 const PRODUCER_IDS_FILE = 'producer-ids.json';
+const LOCK_FILE = '.lock';
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 
 /**
@@ -75,6 +76,7 @@ export class LogManager {
   static async open(options: LogManagerOptions): Promise<LogManager> {
     const topicsDir = path.join(options.dataDir, TOPICS_DIR);
     fs.mkdirSync(topicsDir, { recursive: true });
+    lockDataDir(options.dataDir);
     const manager = new LogManager(options);
     for (const name of fs.readdirSync(topicsDir)) {
       const dir = path.join(topicsDir, name);
@@ -307,6 +309,7 @@ export class LogManager {
     if (this.cleanerRun) await this.cleanerRun.catch(() => undefined);
     if (this.backgroundFlush) await this.backgroundFlush.catch(() => undefined);
     for (const log of this.allPartitions()) log.close();
+    fs.rmSync(path.join(this.options.dataDir, LOCK_FILE), { force: true });
     this.logger.info('closed partition logs');
   }
 
@@ -356,6 +359,33 @@ export class LogManager {
 
 export function isValidTopicName(name: string): boolean {
   return TOPIC_NAME.test(name) && name !== '.' && name !== '..';
+}
+
+/**
+ * Two brokers writing the same segments would corrupt them: the data dir holds a lock file with
+ * the owner's pid. A lock left by a process that is gone (kill -9) is taken over.
+ */
+function lockDataDir(dataDir: string): void {
+  const lock = path.join(dataDir, LOCK_FILE);
+  let owner = NaN;
+  try {
+    owner = Number(fs.readFileSync(lock, 'utf8').trim());
+  } catch {
+    // no lock yet
+  }
+  if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isProcessAlive(owner)) {
+    throw new Error(`the broker data directory ${dataDir} is in use by process ${owner}`);
+  }
+  writeFileAtomically(lock, String(process.pid));
+}
+
+function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function readTopicFile(file: string): TopicFile | null {

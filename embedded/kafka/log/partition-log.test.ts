@@ -58,6 +58,16 @@ describe('append and read', () => {
     expect(all[123]?.value).toMatch(/^b24-3-/);
   });
 
+  it('rolls a segment after segment.ms of wall-clock time', () => {
+    const log = openLog(dir, { 'segment.ms': 60_000 }, { mode: 'never' }, () => NOW);
+    opened.push(log);
+    log.append(clientBatch(records(2)), NOW);
+    log.append(clientBatch(records(2)), NOW + 59_999);
+    expect(log.segmentCount).toBe(1);
+    log.append(clientBatch(records(2)), NOW + 60_000);
+    expect(log.segmentBaseOffsets()).toEqual([0, 4]);
+  });
+
   it('answers a fetch from the middle of a batch with that batch', () => {
     const log = open({ 'segment.bytes': 4096 });
     for (let i = 0; i < 40; i++) log.append(clientBatch(records(10, `b${i}`)), NOW);
