@@ -1,61 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { Kafka, Producer } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import { createKafka } from '../lib/kafka.js';
 import type { Logger } from '../lib/logger.js';
-import { AvroSerde, SchemaValidationError } from '../schemas/serde.js';
-import type { RecordName, RecordTypes, ReplayManifest } from '../schemas/types.js';
-import { findDeclaration, TOPIC } from '../topology/topics.js';
-import type { ManifestStore, ProduceResult, RecordProducer, ReplaySink } from './sink.js';
-
-/**
- * Produces records of declared topics: encoded with the registered schema (Confluent wire
- * format), keyed by the declaration's key field, acks=all through kafkajs' idempotent producer.
- * A record that does not fit its schema is reported by index instead of failing the batch.
- *
- * This is replay's adapter until the shared typed producer (topology/producer.ts) is available;
- * it has the same `produce(topic, records)` contract, so swapping is a one-line change.
- */
-export class SerdeRecordProducer implements RecordProducer {
-  private constructor(
-    private readonly producer: Producer,
-    private readonly serde: AvroSerde,
-  ) {}
-
-  static async connect(kafka: Kafka, serde: AvroSerde): Promise<SerdeRecordProducer> {
-    const producer = kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-    });
-    await producer.connect();
-    return new SerdeRecordProducer(producer, serde);
-  }
-
-  async produce(topic: string, records: readonly object[]): Promise<ProduceResult> {
-    const declaration = findDeclaration(topic);
-    if (!declaration) throw new Error(`topic ${topic} is not declared in topology/topics.ts`);
-    const record = declaration.valueRecord as RecordName;
-    const schemaId = await this.serde.schemaId(topic, record);
-    const failed: ProduceResult['failed'] = [];
-    const messages: { key: string; value: Buffer }[] = [];
-    records.forEach((value, index) => {
-      try {
-        const encoded = this.serde.encodeWithId(schemaId, record, value as RecordTypes[typeof record]);
-        const key = (value as Record<string, unknown>)[declaration.keyField];
-        messages.push({ key: String(key), value: encoded });
-      } catch (err) {
-        if (!(err instanceof SchemaValidationError)) throw err;
-        failed.push({ index, reason: err.message, field: err.paths[0] });
-      }
-    });
-    if (messages.length > 0) await this.producer.send({ topic, messages, acks: -1 });
-    return { sent: messages.length, failed };
-  }
-
-  async close(): Promise<void> {
-    await this.producer.disconnect();
-  }
-}
+import { AvroSerde } from '../schemas/serde.js';
+import type { ReplayManifest } from '../schemas/types.js';
+import { TypedProducer } from '../topology/producer.js';
+import { TOPIC } from '../topology/topics.js';
+import type { ManifestStore, RecordProducer, ReplaySink } from './sink.js';
 
 /**
  * Manifests on the compacted replay-manifests topic: `latest` reads the topic from the start to
@@ -122,11 +73,14 @@ export interface KafkaSinkOptions {
   brokers: string[];
   registryUrl: string;
   logger: Logger;
-  /** Use this producer (the shared typed producer) instead of replay's adapter. */
-  producer?: RecordProducer;
+  /** Records per produce request of the typed producer (its default when absent). */
+  maxBatchRecords?: number;
 }
 
-/** The sink a replay against a real broker and registry uses. */
+/**
+ * The sink a replay against a real broker and registry uses: the shared typed producer
+ * (acks=all, idempotent, keyed by the declared key field) and manifests on replay-manifests.
+ */
 export async function createKafkaReplaySink(options: KafkaSinkOptions): Promise<ReplaySink> {
   const kafka = createKafka({
     brokers: options.brokers,
@@ -134,13 +88,18 @@ export async function createKafkaReplaySink(options: KafkaSinkOptions): Promise<
     logger: options.logger,
   });
   const serde = new AvroSerde({ url: options.registryUrl });
-  const own = options.producer ? null : await SerdeRecordProducer.connect(kafka, serde);
-  const producer = options.producer ?? own!;
+  const typed = new TypedProducer(kafka, serde, {
+    logger: options.logger,
+    maxBatchRecords: options.maxBatchRecords,
+  });
+  await typed.connect();
+  const producer: RecordProducer = {
+    // replay hands over records normalised for the topic's declared value record.
+    produce: (topic, records) => typed.produce(topic, records as never),
+  };
   return {
     producer,
     manifests: new KafkaManifestStore(kafka, serde, producer, options.logger),
-    close: async () => {
-      await own?.close();
-    },
+    close: () => typed.disconnect(),
   };
 }

@@ -183,6 +183,8 @@ export async function replayFile(options: ReplayOptions): Promise<ReplayResult> 
           part.map((a) => a.value),
         );
         builder.produced += result.sent;
+        const notSent = result.failed.find((f) => f.kind === 'not-sent');
+        if (notSent) throw new Error(`the broker did not take a batch: ${notSent.reason}`);
         for (const failure of result.failed) {
           const rejected = part[failure.index]!;
           const reason = `the broker refused the record: ${failure.reason}`;

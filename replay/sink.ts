@@ -3,6 +3,8 @@ import type { DeadLetter, ReplayManifest } from '../schemas/types.js';
 /** A record the producer could not send, by its index in the batch. */
 export interface ProduceFailure {
   index: number;
+  /** `invalid`: the record does not fit its schema; `not-sent`: the broker did not take it. */
+  kind?: 'invalid' | 'not-sent';
   reason: string;
   field?: string;
 }
