@@ -1,5 +1,6 @@
 import type { Dataset, EventType, IdIndex } from '../dataset.js';
 import { csrFromCoordinates, transpose, type Csr } from '../matrix.js';
+import { dot32, dot64 } from '../linalg.js';
 import { Rng } from '../random.js';
 import { confidenceWeights, DEFAULT_EVENT_WEIGHTS } from '../weights.js';
 import { readArtifact, writeArtifact } from './artifact.js';
@@ -123,8 +124,8 @@ export class ImplicitAls implements Recommender {
     const out = new Float32Array(nItems);
     if (user >= 0 && user < this.users.size) {
       const k = this.params.factors;
-      const x = this.userFactors.slice(user * k, (user + 1) * k);
-      scoreAgainst(x, this.itemFactors, nItems, k, out);
+      const x = Float64Array.from(this.userFactors.subarray(user * k, (user + 1) * k));
+      for (let i = 0; i < nItems; i++) out[i] = dot32(this.itemFactors, i * k, x, k);
     }
     return applyExclusions(out, exclude);
   }
@@ -147,16 +148,6 @@ export class ImplicitAls implements Recommender {
     if (!(X instanceof Float32Array) || !(Y instanceof Float32Array))
       throw new Error(`${dir}: factors missing`);
     return new ImplicitAls(a.users, a.items, a.meta.params as AlsParams, X, Y);
-  }
-}
-
-/** out[i] = x · Y_i for every item. */
-function scoreAgainst(x: Float32Array, Y: Float32Array, nItems: number, k: number, out: Float32Array): void {
-  for (let i = 0; i < nItems; i++) {
-    const base = i * k;
-    let dot = 0;
-    for (let f = 0; f < k; f++) dot += x[f] * Y[base + f];
-    out[i] = dot;
   }
 }
 
@@ -214,17 +205,11 @@ function solveAll(
     const xBase = u * k;
     for (let f = 0; f < k; f++) x[f] = X[xBase + f];
     // r = b - A x = -gram·x + Σ_i (c_i - (c_i - 1)·(y_i·x)) y_i
-    for (let a = 0; a < k; a++) {
-      const row = a * k;
-      let sum = 0;
-      for (let b = 0; b < k; b++) sum += gram[row + b] * x[b];
-      r[a] = -sum;
-    }
+    for (let a = 0; a < k; a++) r[a] = -dot64(gram, a * k, x, k);
     for (let j = start; j < end; j++) {
       const yBase = indices[j] * k;
       const cMinus1 = values[j];
-      let yx = 0;
-      for (let f = 0; f < k; f++) yx += Y[yBase + f] * x[f];
+      const yx = dot32(Y, yBase, x, k);
       const coefficient = 1 + cMinus1 - cMinus1 * yx;
       for (let f = 0; f < k; f++) r[f] += coefficient * Y[yBase + f];
     }
@@ -235,17 +220,10 @@ function solveAll(
     }
     for (let step = 0; step < cgSteps && rsOld > 1e-20; step++) {
       // ap = A p
-      for (let a = 0; a < k; a++) {
-        const row = a * k;
-        let sum = 0;
-        for (let b = 0; b < k; b++) sum += gram[row + b] * p[b];
-        ap[a] = sum;
-      }
+      for (let a = 0; a < k; a++) ap[a] = dot64(gram, a * k, p, k);
       for (let j = start; j < end; j++) {
         const yBase = indices[j] * k;
-        let yp = 0;
-        for (let f = 0; f < k; f++) yp += Y[yBase + f] * p[f];
-        const coefficient = values[j] * yp;
+        const coefficient = values[j] * dot32(Y, yBase, p, k);
         for (let f = 0; f < k; f++) ap[f] += coefficient * Y[yBase + f];
       }
       let pAp = 0;

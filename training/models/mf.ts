@@ -1,4 +1,5 @@
 import type { Dataset, IdIndex } from '../dataset.js';
+import { dot32 } from '../linalg.js';
 import { Rng } from '../random.js';
 import { readArtifact, writeArtifact } from './artifact.js';
 import { applyExclusions, type RatingPredictor, type Recommender } from './types.js';
@@ -176,19 +177,12 @@ export class MatrixFactorization implements Recommender, RatingPredictor {
     const out = new Float32Array(nItems);
     const knownUser = user >= 0 && user < this.userKnown.length && this.userKnown[user] === 1;
     const base = this.globalMean + (knownUser ? this.userBias[user] : 0);
-    const P = this.userFactors;
     const Q = this.itemFactors;
     const bi = this.itemBias;
-    const pu = user * F;
+    const pu = knownUser ? Float64Array.from(this.userFactors.subarray(user * F, (user + 1) * F)) : null;
     for (let i = 0; i < nItems; i++) {
-      let score = base + bi[i]; // unknown items have bias 0 and zero factors
-      if (knownUser) {
-        const qi = i * F;
-        let dot = 0;
-        for (let f = 0; f < F; f++) dot += P[pu + f] * Q[qi + f];
-        score += dot;
-      }
-      out[i] = score;
+      // Unknown items have bias 0 and zero factors.
+      out[i] = base + bi[i] + (pu ? dot32(Q, i * F, pu, F) : 0);
     }
     return applyExclusions(out, exclude);
   }
