@@ -172,7 +172,7 @@ if (only.has('100k'))
   results['100k'] = summary(plantedRun('100k events (planted structure)', 2_000, 2_000, 100_000));
 if (only.has('1m')) {
   results['1m'] = summary(
-    plantedRun('1M events (planted structure; 5,000 sampled test users)', 20_000, 5_000, 1_000_000, 5_000),
+    plantedRun('1M events (planted structure; 2,000 sampled test users)', 20_000, 5_000, 1_000_000, 2_000),
   );
 }
 if (only.has('ml100k')) results.ml100k = summary(movieLensRun());
