@@ -213,6 +213,28 @@ describe('recovery', () => {
     expect(reopened.logEndOffset).toBe(8);
   });
 
+  it('after a crash, checks the segments above the recovery point and cuts at a corrupt batch', () => {
+    const log = open({ 'segment.bytes': 1024 }, { mode: 'interval', ms: 1000 });
+    for (let i = 0; i < 20; i++) log.append(clientBatch(records(4, `b${i}`)), NOW);
+    log.checkpoint();
+    const recoveryPoint = log.logEndOffset;
+    expect(fs.readFileSync(path.join(dir, 'recovery-point'), 'utf8')).toBe(String(recoveryPoint));
+    for (let i = 20; i < 40; i++) log.append(clientBatch(records(4, `b${i}`)), NOW);
+    log.flush();
+    const bases = log.segmentBaseOffsets();
+    const damaged = bases.find((b) => b >= recoveryPoint) as number;
+    const file = path.join(dir, `${String(damaged).padStart(20, '0')}.log`);
+    const bytes = fs.readFileSync(file);
+    bytes[bytes.length - 5] = (bytes[bytes.length - 5] as number) ^ 0xff;
+    fs.writeFileSync(file, bytes);
+    // No close: the broker died. The damaged segment loses its last batch, later ones go.
+    const reopened = open({ 'segment.bytes': 1024 });
+    expect(reopened.segmentBaseOffsets().at(-1)).toBe(damaged);
+    expect(reopened.logEndOffset).toBeGreaterThanOrEqual(recoveryPoint);
+    expect(reopened.logEndOffset).toBeLessThan(log.logEndOffset);
+    expect(consume(reopened, 0).records).toHaveLength(reopened.logEndOffset);
+  });
+
   it('rebuilds missing and torn indexes', () => {
     const log = open({ 'segment.bytes': 16 * 1024 });
     for (let i = 0; i < 200; i++) log.append(clientBatch(records(5, `b${i}`, 50)), NOW);

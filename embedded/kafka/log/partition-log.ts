@@ -67,6 +67,7 @@ interface CleanerCheckpoint {
 const EMPTY = Buffer.alloc(0);
 const CLEAN_SHUTDOWN_FILE = '.clean-shutdown';
 const LOG_START_FILE = 'log-start-offset';
+const RECOVERY_POINT_FILE = 'recovery-point';
 const CLEANER_CHECKPOINT_FILE = 'cleaner-checkpoint.json';
 const INT32_MAX = 2147483647;
 export const DEFAULT_PRODUCER_EXPIRATION_MS = 86400000;
@@ -106,8 +107,9 @@ export class PartitionLog {
 
   /**
    * Opens (creating if needed) the partition in `dir`. Recovery: after a clean shutdown only the
-   * last segment is checked batch by batch; after an unclean one, every segment is. A torn or
-   * corrupt tail is truncated (and any later segment dropped); missing or bad indexes are rebuilt.
+   * last segment is checked batch by batch; after an unclean one, every segment not wholly below
+   * the recovery point (the log end offset at the last checkpointed fsync) is. A torn or corrupt
+   * tail is truncated (and any later segment dropped); missing or bad indexes are rebuilt.
    */
   static open(options: PartitionLogOptions): PartitionLog {
     const { dir, logger } = options;
@@ -118,6 +120,7 @@ export class PartitionLog {
     completeInterruptedSwaps(dir, logger);
 
     const now = options.now();
+    const recoveryPoint = readNumber(path.join(dir, RECOVERY_POINT_FILE));
     const bases = fs
       .readdirSync(dir)
       .filter((name) => /^\d{20}\.log$/.test(name))
@@ -126,7 +129,10 @@ export class PartitionLog {
     const segments: Segment[] = [];
     for (let i = 0; i < bases.length; i++) {
       const base = bases[i] as number;
-      const recover = !cleanShutdown || i === bases.length - 1;
+      // Segments wholly below the last checkpointed fsync need no batch-by-batch check.
+      const nextBase = bases[i + 1];
+      const flushed = nextBase !== undefined && recoveryPoint !== null && nextBase <= recoveryPoint;
+      const recover = nextBase === undefined || (!cleanShutdown && !flushed);
       const { segment, recovery } = Segment.open(dir, base, { recover, logger, now });
       segments.push(segment);
       if (recovery.truncatedBytes > 0 && i < bases.length - 1) {
@@ -619,7 +625,10 @@ export class PartitionLog {
   /** flush() plus a producer-state snapshot: what a periodic checkpoint and close do. */
   checkpoint(): void {
     if (this.closed) return;
-    this.flush();
+    if (this.options.flush.mode !== 'never') {
+      this.flush();
+      writeFileAtomically(path.join(this.options.dir, RECOVERY_POINT_FILE), String(this.logEndOffset), true);
+    }
     this.producerState.writeSnapshot(this.logEndOffset);
   }
 
@@ -631,6 +640,7 @@ export class PartitionLog {
   /** Flushes, writes indexes and snapshots, and marks the shutdown clean. */
   close(): void {
     if (this.closed) return;
+    this.flush();
     this.checkpoint();
     this.producerState.writeSnapshot(this.logEndOffset, true);
     for (const segment of this.segments) {
