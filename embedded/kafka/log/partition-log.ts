@@ -152,7 +152,7 @@ export class PartitionLog {
     const startOffset = Math.min(checkpointedStart ?? first.baseOffset, last.nextOffset);
     const log = new PartitionLog(options, segments, startOffset);
     log.rebuildProducerState(now);
-    if (!cleanShutdown)
+    if (!cleanShutdown && bases.length > 0)
       logger.info(
         { dir, logEndOffset: log.logEndOffset },
         'recovered partition log after an unclean shutdown',
