@@ -59,12 +59,23 @@ export class KafkaRegistryLog implements RegistryLog {
     this.consumer = consumer;
     await consumer.connect();
     await consumer.subscribe({ topics: [this.topic], fromBeginning: true });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      this.logger.error(
+        { err: payload.error, restart: payload.restart },
+        payload.restart
+          ? 'schemas topic reader crashed; kafkajs restarts it'
+          : 'schemas topic reader stopped; writes will time out until the registry restarts',
+      );
+    });
     const end = await this.lastOffset();
     await consumer.run({
       autoCommit: false,
       eachBatch: async ({ batch }) => {
         for (const m of batch.messages) {
           const offset = Number(m.offset);
+          // The group never commits, so after a rebalance kafkajs starts again from the
+          // beginning: records already folded in must not be applied twice.
+          if (offset <= this.progress.offset) continue;
           onRecord({
             offset,
             key: m.key ? m.key.toString('utf8') : '',

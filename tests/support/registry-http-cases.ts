@@ -175,6 +175,62 @@ export function registryHttpCases(start: () => Promise<RegistryUnderTest>): void
       });
     });
 
+    it('GET /schemas lists versions; GET /mode answers READWRITE', async () => {
+      const all = (await call(url, 'GET', '/schemas?subjectPrefix=events-')).body as {
+        subject: string;
+        version: number;
+      }[];
+      expect(all.map((v) => [v.subject, v.version])).toEqual([
+        ['events-value', 1],
+        ['events-value', 2],
+      ]);
+      const latest = (await call(url, 'GET', '/schemas?subjectPrefix=events-&latestOnly=true')).body;
+      expect(latest).toMatchObject([{ subject: 'events-value', version: 2, schema: V2 }]);
+      expect((await call(url, 'GET', '/mode')).body).toEqual({ mode: 'READWRITE' });
+      expect((await call(url, 'GET', '/mode/events-value')).body).toEqual({ mode: 'READWRITE' });
+    });
+
+    it('registers schemas with references and lists who references a version', async () => {
+      const address = JSON.stringify({
+        type: 'record',
+        name: 'Address',
+        namespace: 'test',
+        fields: [{ name: 'city', type: 'string' }],
+      });
+      expect((await call(url, 'POST', '/subjects/address/versions', { schema: address })).status).toBe(200);
+      const customer = JSON.stringify({
+        type: 'record',
+        name: 'Customer',
+        namespace: 'test',
+        fields: [{ name: 'home', type: 'test.Address' }],
+      });
+      const references = [{ name: 'test.Address', subject: 'address', version: 1 }];
+      const registered = await call(url, 'POST', '/subjects/customer-value/versions', {
+        schema: customer,
+        references,
+      });
+      expect(registered.status).toBe(200);
+      const { id } = registered.body as { id: number };
+      expect((await call(url, 'GET', `/schemas/ids/${id}`)).body).toEqual({ schema: customer, references });
+      expect((await call(url, 'GET', '/subjects/customer-value/versions/1')).body).toMatchObject({
+        references,
+      });
+      expect((await call(url, 'GET', '/subjects/address/versions/1/referencedby')).body).toEqual([id]);
+      expectError(
+        await call(url, 'POST', '/subjects/orphan-value/versions', { schema: customer }),
+        422,
+        42201,
+      );
+      expectError(
+        await call(url, 'POST', '/subjects/orphan-value/versions', {
+          schema: customer,
+          references: [{ name: 'test.Address', subject: 'address', version: 9 }],
+        }),
+        422,
+        42201,
+      );
+    });
+
     it('handles subject names that need URL encoding', async () => {
       const subject = encodeURIComponent('team/a b-value');
       expect((await call(url, 'POST', `/subjects/${subject}/versions`, { schema: V1 })).status).toBe(200);
