@@ -345,6 +345,26 @@ describe('offsetForTimestamp', () => {
     expect(log.offsetForTimestamp(1_000_000 + 1234)).toEqual({ offset: 124, timestamp: 1_000_000 + 1240 });
     expect(log.offsetForTimestamp(1_000_000 + 1990)).toEqual({ offset: 199, timestamp: 1_000_000 + 1990 });
     expect(log.offsetForTimestamp(1_000_000 + 1991)).toBeNull();
+    // The same answers from indexes loaded from disk after a restart.
+    log.close();
+    const reopened = open({ 'segment.bytes': 2048 });
+    expect(reopened.segmentCount).toBeGreaterThan(3);
+    expect(reopened.offsetForTimestamp(1_000_000 + 1234)).toEqual({
+      offset: 124,
+      timestamp: 1_000_000 + 1240,
+    });
+    expect(reopened.offsetForTimestamp(1_000_000 + 5)).toEqual({ offset: 1, timestamp: 1_000_000 + 10 });
+    expect(reopened.offsetForTimestamp(1_000_000 + 1991)).toBeNull();
+  });
+
+  it('answers by offset order when timestamps go backwards', () => {
+    const log = open({ 'segment.bytes': 200 });
+    for (const timestamp of [100, 300, 200, 250, 50])
+      log.append(clientBatch([{ key: 'k', value: 'v', timestamp }]), NOW);
+    expect(log.offsetForTimestamp(150)).toEqual({ offset: 1, timestamp: 300 });
+    expect(log.offsetForTimestamp(260)).toEqual({ offset: 1, timestamp: 300 });
+    expect(log.offsetForTimestamp(50)).toEqual({ offset: 0, timestamp: 100 });
+    expect(log.offsetForTimestamp(301)).toBeNull();
   });
 
   it('uses the batch timestamp under LogAppendTime', () => {
