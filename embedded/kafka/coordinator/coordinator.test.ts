@@ -337,6 +337,26 @@ describe('GroupCoordinator', () => {
     expect(gc.fetchOffsets('h', null)).toEqual([]);
   });
 
+  it('holds the first join of a new group for the initial rebalance delay', async () => {
+    const delayed = await GroupCoordinator.open({
+      dataDir: join(dir, 'delayed'),
+      logger: silentLogger,
+      scheduler: clock,
+      initialRebalanceDelayMs: 3000,
+    });
+    const a = delayed.join(joinReq());
+    clock.advance(2000);
+    const b = delayed.join(joinReq({ clientId: 'b' }));
+    clock.advance(999);
+    expect(await state(a)).toBe('pending');
+    clock.advance(1);
+    const [ra, rb] = await Promise.all([a, b]);
+    expect(ra).toMatchObject({ errorCode: 0, generationId: 1 });
+    expect(rb).toMatchObject({ errorCode: 0, generationId: 1, leader: ra.memberId });
+    expect(ra.members).toHaveLength(2);
+    await delayed.close();
+  });
+
   it('describes unknown groups as Dead and deletes only empty groups', async () => {
     expect(gc.describe(['nope'])[0]).toEqual({
       groupId: 'nope',

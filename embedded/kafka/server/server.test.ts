@@ -307,6 +307,18 @@ describe('broker server over TCP', () => {
     c.close();
   });
 
+  it('refuses SASL: no mechanism is supported', async () => {
+    const c = await RawClient.open(broker.port);
+    const id = c.send(ApiKey.SaslHandshake, 1, { mechanism: 'PLAIN' });
+    expect(await c.response(ApiKey.SaslHandshake, 1, id)).toEqual({
+      errorCode: ErrorCode.UNSUPPORTED_SASL_MECHANISM,
+      mechanisms: [],
+    });
+    const auth = c.send(ApiKey.SaslAuthenticate, 1, { authBytes: Buffer.from('x') });
+    expect((await c.response(ApiKey.SaslAuthenticate, 1, auth)).errorCode).toBe(ErrorCode.ILLEGAL_SASL_STATE);
+    c.close();
+  });
+
   it('closes a connection that sends an unsupported version, leaving others alone', async () => {
     const bad = await RawClient.open(broker.port);
     const good = await RawClient.open(broker.port);
