@@ -89,11 +89,24 @@ export class SchemaStore {
 
   /** Folds in what other instances wrote; best effort, so reads keep working if the broker is away. */
   private async syncForRead(): Promise<void> {
+    const deadline = Date.now() + this.readSyncTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
     try {
-      const last = await this.log.lastOffset();
-      await this.log.waitFor(last, this.readSyncTimeoutMs);
+      // The client retries for a long time when the broker is away; a read does not wait that long.
+      const last = await Promise.race([
+        this.log.lastOffset(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new LogTimeoutError('the end of the schemas topic could not be read in time')),
+            this.readSyncTimeoutMs,
+          );
+        }),
+      ]);
+      await this.log.waitFor(last, Math.max(1, deadline - Date.now()));
     } catch (err) {
       this.logger.warn({ err }, 'could not catch up with the schemas topic; answering from local state');
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -198,6 +198,22 @@ describe('SchemaStore', () => {
   });
 });
 
+describe('SchemaStore when the log is unreachable', () => {
+  it('answers reads from what it has, and fails writes with a store error', async () => {
+    const log = new MemoryRegistryLog();
+    const store = new SchemaStore({ log, logger: silentLogger, readSyncTimeoutMs: 50, writeTimeoutMs: 200 });
+    await store.start();
+    stores.push(store);
+    await store.register('a-value', input(v1));
+    // From now on the end of the log can no longer be read, nor records appended.
+    log.lastOffset = () => new Promise<number>(() => undefined);
+    log.append = () => Promise.reject(new Error('broker unreachable'));
+    expect(await store.versions('a-value', false)).toEqual([1]);
+    expect((await store.schemaById(1)).schema).toBe(v1);
+    expect(await codeOf(store.setLevel('a-value', 'FULL'))).toBe(50001);
+  });
+});
+
 describe('two registries on one topic', () => {
   it('agree when they register different schemas at the same time (first writer wins)', async () => {
     const topic = new MemoryTopic();
