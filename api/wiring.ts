@@ -44,7 +44,9 @@ export async function wireApi(config: Config, logger: Logger, options: WireOptio
   const log = logger.child({ part: 'api' });
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'recostream-api', logger: log });
   const serde = new AvroSerde({ url: config.schemaRegistryUrl });
-  const redis = createRedis(config.redisUrl, log);
+  // Auto-pipelining off: the feature reader's Lua script is sent with callBuffer('EVALSHA', ...),
+  // which ioredis' auto-pipeline path turns into an unknown command (see .notes/api-redis.md).
+  const redis = createRedis(config.redisUrl, log, { enableAutoPipelining: false });
   const closers: (() => Promise<unknown>)[] = [async () => redis.quit().catch(() => redis.disconnect())];
   try {
     const producer = await KafkaRecordProducer.connect(kafka, serde);
