@@ -307,6 +307,73 @@ describe('broker server over TCP', () => {
     c.close();
   });
 
+  it('answers CreateTopics with the error codes of Kafka', async () => {
+    const c = await RawClient.open(broker.port);
+    const topic = (
+      name: string,
+      over: Partial<RequestOf<typeof ApiKey.CreateTopics>['topics'][number]> = {},
+    ) => ({
+      name,
+      numPartitions: -1,
+      replicationFactor: -1,
+      assignments: [],
+      configs: [],
+      ...over,
+    });
+    const id = c.send(ApiKey.CreateTopics, 4, {
+      topics: [
+        topic('dup'),
+        topic('dup'),
+        topic('..'),
+        topic('zero', { numPartitions: 0 }),
+        topic('rf3', { replicationFactor: 3 }),
+        topic('elsewhere', { assignments: [{ partitionIndex: 0, brokerIds: [7] }] }),
+        topic('assigned', {
+          assignments: [
+            { partitionIndex: 1, brokerIds: [0] },
+            { partitionIndex: 0, brokerIds: [0] },
+          ],
+        }),
+        topic('badconfig', { configs: [{ name: 'cleanup.policy', value: 'shred' }] }),
+        topic('dryrun-ok'),
+      ],
+      timeoutMs: 1000,
+      validateOnly: false,
+    });
+    const res = await c.response(ApiKey.CreateTopics, 4, id);
+    expect(res.topics.map((t) => [t.name, t.errorCode])).toEqual([
+      ['dup', ErrorCode.INVALID_REQUEST],
+      ['dup', ErrorCode.INVALID_REQUEST],
+      ['..', ErrorCode.INVALID_TOPIC_EXCEPTION],
+      ['zero', ErrorCode.INVALID_PARTITIONS],
+      ['rf3', ErrorCode.INVALID_REPLICATION_FACTOR],
+      ['elsewhere', ErrorCode.INVALID_REPLICA_ASSIGNMENT],
+      ['assigned', ErrorCode.NONE],
+      ['badconfig', ErrorCode.INVALID_CONFIG],
+      ['dryrun-ok', ErrorCode.NONE],
+    ]);
+    expect(res.topics.find((t) => t.name === 'badconfig')!.errorMessage).toContain('cleanup.policy');
+    const again = c.send(ApiKey.CreateTopics, 1, {
+      topics: [topic('assigned'), topic('only-validated')],
+      timeoutMs: 1000,
+      validateOnly: true,
+    });
+    expect((await c.response(ApiKey.CreateTopics, 1, again)).topics.map((t) => t.errorCode)).toEqual([
+      ErrorCode.TOPIC_ALREADY_EXISTS,
+      ErrorCode.NONE,
+    ]);
+    const md = c.send(ApiKey.Metadata, 4, {
+      topics: [{ name: 'assigned' }, { name: 'only-validated' }],
+      allowAutoTopicCreation: false,
+    });
+    const topics = (await c.response(ApiKey.Metadata, 4, md)).topics;
+    expect(topics.map((t) => [t.name, t.errorCode, t.partitions.length])).toEqual([
+      ['assigned', 0, 2],
+      ['only-validated', ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 0],
+    ]);
+    c.close();
+  });
+
   it('refuses SASL: no mechanism is supported', async () => {
     const c = await RawClient.open(broker.port);
     const id = c.send(ApiKey.SaslHandshake, 1, { mechanism: 'PLAIN' });
