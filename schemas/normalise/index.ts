@@ -69,7 +69,19 @@ export class Normaliser<K extends RecordKind> {
       };
     }
     const fn = BY_KIND[this.kind] as (row: FieldRow, opts: NormaliseOptions) => Normalised<RecordOfKind[K]>;
-    return fn(this.mapper.map(raw), { ...this.options, now: this.options.now ?? now });
+    return fn(this.mapper.map(raw), this.optionsAt(this.options.now ?? now));
+  }
+
+  private lastNow = Number.NaN;
+  private lastOptions: NormaliseOptions | null = null;
+
+  /** The options with `now` set; callers that pass one `now` per batch share one object (no per-row copy). */
+  private optionsAt(now: number): NormaliseOptions {
+    if (now !== this.lastNow || this.lastOptions === null) {
+      this.lastNow = now;
+      this.lastOptions = { ...this.options, now };
+    }
+    return this.lastOptions;
   }
 }
 

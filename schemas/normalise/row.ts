@@ -18,7 +18,30 @@ export class RowMapper {
     readonly columnMap: Record<string, string> = {},
   ) {}
 
+  private lastColumns: readonly string[] | null = null;
+  private lastResolution: ColumnResolution | null = null;
+
   resolution(columns: readonly string[]): ColumnResolution {
+    // Rows of one file nearly always have the same keys in the same order: compare with the
+    // previous row's keys before building a signature string.
+    const last = this.lastColumns;
+    if (last !== null && last.length === columns.length) {
+      let same = true;
+      for (let i = 0; i < columns.length; i++) {
+        if (last[i] !== columns[i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return this.lastResolution!;
+    }
+    const resolution = this.resolve(columns);
+    this.lastColumns = columns.slice();
+    this.lastResolution = resolution;
+    return resolution;
+  }
+
+  private resolve(columns: readonly string[]): ColumnResolution {
     const signature = columns.join('\u0000');
     let resolution = this.cache.get(signature);
     if (!resolution) {

@@ -21,8 +21,19 @@ const NULL_TOKENS = new Set([
   '\\N',
 ]);
 
+/** Longer than every null token: such a string with no surrounding space has a value. */
+const LONGEST_NULL_TOKEN = 4;
+
 export function isMissing(value: unknown): boolean {
   if (value === null || value === undefined) return true;
+  if (
+    typeof value === 'string' &&
+    value.length > LONGEST_NULL_TOKEN &&
+    value.charCodeAt(0) > 32 &&
+    value.charCodeAt(value.length - 1) > 32
+  ) {
+    return false;
+  }
   if (typeof value === 'number') return Number.isNaN(value);
   if (typeof value === 'string') return NULL_TOKENS.has(value.trim());
   return false;

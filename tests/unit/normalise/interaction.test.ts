@@ -238,6 +238,39 @@ describe('interaction normalisation', () => {
     });
   });
 
+  describe('one normaliser over rows of changing shape', () => {
+    it('resolves columns per row even when consecutive rows have the same number of keys', () => {
+      const n = new Normaliser('interactions', opts);
+      const a = n.normalise({ user_id: 'u1', item_id: 'i1', event_type: 'view', event_time: '2024-01-01' });
+      const b = n.normalise({
+        user_id: 'u2',
+        product_id: 'p2',
+        view_mode: 'purchase',
+        timestamp: '2024-01-02',
+      });
+      const c = n.normalise({ user_id: 'u3', item_id: 'i3', event_type: 'click', event_time: '2024-01-03' });
+      expect([a, b, c].map((r) => r.ok && [r.value.item_id, r.value.event_type])).toEqual([
+        ['i1', 'view'],
+        ['p2', 'purchase'],
+        ['i3', 'click'],
+      ]);
+    });
+    it("keeps each call's now as the ingest time", () => {
+      const n = new Normaliser('interactions', { source: 'api' });
+      const row = { user_id: 'u', item_id: 'i', event_type: 'view', event_time: '2024-01-01' };
+      const first = n.normalise(row, NOW);
+      const second = n.normalise(row, NOW + 5);
+      expect([first.ok && first.value.ingest_time, second.ok && second.value.ingest_time]).toEqual([
+        NOW,
+        NOW + 5,
+      ]);
+    });
+    it('treats long values as present and padded null tokens as missing', () => {
+      expect(errors({ ...base, user_id: '  NULL ' }).map((e) => e.field)).toEqual(['user_id']);
+      expect(ok({ ...base, user_id: 'nullable_user' }).user_id).toBe('nullable_user');
+    });
+  });
+
   describe('deterministic event ids', () => {
     it('gives the same row the same id, whatever its source or ingest time', () => {
       const a = ok(base, { source: 'replay:a.csv', now: NOW });

@@ -62,4 +62,10 @@ describe('timestamp forms', () => {
     expect(ms('2024-02-29')).toBe(Date.UTC(2024, 1, 29));
     expect(parseTimestamp('2023-02-29').ok).toBe(false);
   });
+  it('follows the Gregorian century rule and the month lengths', () => {
+    expect(parseTimestamp('2000-02-29').ok).toBe(true);
+    expect(parseTimestamp('1900-02-29').ok).toBe(false);
+    expect(parseTimestamp('2024-04-31').ok).toBe(false);
+    expect(parseTimestamp('2024-12-31').ok).toBe(true);
+  });
 });
