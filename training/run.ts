@@ -20,6 +20,7 @@ import {
 import {
   fitModel,
   isRatingPredictor,
+  InsufficientDataError,
   type ModelKind,
   type ModelParams,
   type Recommender,
@@ -262,7 +263,16 @@ export function trainAndEvaluate(input: TrainAndEvaluateInput): TrainingResult {
       }
       t = performance.now();
       const cpuBefore = process.cpuUsage();
-      const model = fitInRun(kind, train, modelParams, seed, foldModels);
+      let model: Recommender;
+      try {
+        model = fitInRun(kind, train, modelParams, seed, foldModels);
+      } catch (error) {
+        if (!(error instanceof InsufficientDataError)) throw error;
+        report.skipped = error.message;
+        log.warn({ model: kind, fold, reason: error.message }, 'model skipped');
+        progress({ phase: 'fit', model: kind, fold, message: `${kind} skipped: ${error.message}` });
+        continue;
+      }
       const ms = performance.now() - t;
       const cpu = process.cpuUsage(cpuBefore);
       const cpuMs = (cpu.user + cpu.system) / 1000;
@@ -334,7 +344,14 @@ export function trainAndEvaluate(input: TrainAndEvaluateInput): TrainingResult {
     for (const kind of kinds) {
       if (reports.get(kind)?.skipped) continue;
       t = performance.now();
-      const model = fitInRun(kind, dataset, modelParams, seed, fullModels);
+      let model: Recommender;
+      try {
+        model = fitInRun(kind, dataset, modelParams, seed, fullModels);
+      } catch (error) {
+        if (!(error instanceof InsufficientDataError)) throw error;
+        progress({ phase: 'refit', model: kind, message: `${kind} skipped: ${error.message}` });
+        continue;
+      }
       fullModels.set(kind, model);
       fitted.set(kind, model);
       const ms = performance.now() - t;

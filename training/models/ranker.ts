@@ -11,7 +11,7 @@ import { ImplicitAls, type AlsParams } from './als.js';
 import { readArtifact, readArtifactKind, writeArtifact } from './artifact.js';
 import { fitLogistic, logisticMargin, type LogisticModel, type LogisticParams } from './logistic.js';
 import { MatrixFactorization, type MfParams } from './mf.js';
-import type { Recommender } from './types.js';
+import { InsufficientDataError, type Recommender } from './types.js';
 
 export interface RankerParams {
   /** The candidate generator whose top items are re-ranked (and whose score is a feature). */
@@ -165,8 +165,9 @@ export class RankerModel implements Recommender {
       posUser = Int32Array.from(keep, (k) => posUser[k]);
       posItem = Int32Array.from(keep, (k) => posItem[k]);
     }
-    if (posUser.length === 0)
-      throw new Error('ranker: no positive pairs in the label window (too little data)');
+    if (posUser.length === 0) {
+      throw new InsufficientDataError("no new relevant (user, item) pairs in the ranker's label window");
+    }
 
     // Negatives: items the user touched in neither part.
     const everything = csrFromCoordinates(

@@ -36,3 +36,8 @@ export function applyExclusions(scores: Float32Array, exclude: Int32Array | unde
   if (exclude) for (let k = 0; k < exclude.length; k++) scores[exclude[k]] = Number.NEGATIVE_INFINITY;
   return scores;
 }
+
+/** A model cannot be fitted because the data is too small for it (not a bug: the run goes on without it). */
+export class InsufficientDataError extends Error {
+  override readonly name = 'InsufficientDataError';
+}

@@ -137,6 +137,27 @@ describe('reproducibility and protocols', () => {
     expect(selectionMetrics(mf)).toBe(mf.test);
   });
 
+  it('skips the ranker, with a reason, when its label window has no new pairs', () => {
+    // Every user repeats the same item: nothing is new to anyone after the first events.
+    const rows = Array.from({ length: 200 }, (_, k) => ({
+      user_id: `u${k % 10}`,
+      item_id: `i${k % 10}`,
+      event_type: 'view' as const,
+      rating: null,
+      event_time: k * 1000,
+    }));
+    const result = trainAndEvaluate({
+      interactions: rows,
+      seed: 1,
+      models: ['als', 'ranker'],
+      params,
+      refit: true,
+    });
+    expect(result.models.find((m) => m.model === 'ranker')!.skipped).toMatch(/label window/);
+    expect(result.fitted.has('ranker')).toBe(false);
+    expect(result.fitted.has('als')).toBe(true);
+  });
+
   it('skips MF, with a reason, when there are no explicit ratings', () => {
     const implicitOnly = planted.rows.filter((r) => r.event_type !== 'rate');
     const result = trainAndEvaluate({ interactions: implicitOnly, seed: 1, models: ['mf', 'als'], params });
