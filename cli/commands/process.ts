@@ -23,6 +23,14 @@ export function processCommand(): Command {
         .argParser(positive)
         .default(2),
     )
+    .addOption(
+      new Option(
+        '--session-timeout <ms>',
+        'how long the group waits for a silent (dead) instance before moving its partitions',
+      )
+        .argParser(positive)
+        .default(30_000),
+    )
     .addHelpText(
       'after',
       `
@@ -34,10 +42,15 @@ restart continues exactly where the state left off. Needs REDIS_URL; stops clean
     .action(
       async (
         which: 'user-features' | 'item-features' | 'all',
-        opts: { version?: string; concurrency: number },
+        opts: { version?: string; concurrency: number; sessionTimeout: number },
       ) => {
         const { runProcessCommand } = await import('../process/process.js');
-        await runProcessCommand({ which, version: opts.version, concurrency: opts.concurrency });
+        await runProcessCommand({
+          which,
+          version: opts.version,
+          concurrency: opts.concurrency,
+          sessionTimeoutMs: opts.sessionTimeout,
+        });
       },
     );
 }

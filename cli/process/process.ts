@@ -7,6 +7,7 @@ export interface ProcessCommandOptions {
   which: ProcessorSelection;
   version?: string;
   concurrency: number;
+  sessionTimeoutMs: number;
 }
 
 /** `recostream process`: runs processors until SIGINT/SIGTERM, then leaves the group cleanly. */
@@ -22,6 +23,7 @@ export async function runProcessCommand(opts: ProcessCommandOptions): Promise<vo
     logger,
     dedupeHorizonDays: config.dedupeHorizonDays,
     concurrency: opts.concurrency,
+    sessionTimeoutMs: opts.sessionTimeoutMs,
     clientId: `recostream-process-${version}`,
   });
   logger.info({ which: opts.which, version, groups: running.processors.map((p) => p.groupId) }, 'processing');

@@ -15,8 +15,8 @@ export interface LoadedState<S extends EntityState> {
   /** Last offset of this input partition already applied; -1 when none. */
   storedOffset: number;
   clock: number | null;
-  /** event_ids of the batch already applied within the dedupe horizon. */
-  knownEventIds: ReadonlySet<string>;
+  /** event_ids of the batch found in the dedupe set, with the event_time they were applied with. */
+  knownEventIds: ReadonlyMap<string, number>;
   /** Stored state per entity of the batch (null: never seen). */
   states: ReadonlyMap<string, S | null>;
   /** Per entity, the candidate seen-set members already stored. */
@@ -81,6 +81,14 @@ export function planBatch<S extends EntityState>(
     lastAppliedEventTime: null,
   };
   const idsInBatch = new Set<string>();
+  // An applied id is recognised while its event_time is within the horizon behind the clock
+  // (as of the batch start); the set is pruned lazily, so entries past it are ignored here.
+  const recognisedAfter =
+    loaded.clock === null ? Number.NEGATIVE_INFINITY : loaded.clock - opts.dedupeHorizonMs;
+  const alreadyApplied = (eventId: string) => {
+    const time = loaded.knownEventIds.get(eventId);
+    return time !== undefined && time > recognisedAfter;
+  };
 
   for (const record of records) {
     if (record.offset <= loaded.storedOffset) {
@@ -108,7 +116,7 @@ export function planBatch<S extends EntityState>(
       }
     }
     const e = record.event;
-    if (idsInBatch.has(e.event_id) || loaded.knownEventIds.has(e.event_id)) {
+    if (idsInBatch.has(e.event_id) || alreadyApplied(e.event_id)) {
       plan.skipped.duplicate++;
       continue;
     }

@@ -81,11 +81,11 @@ export async function loadState<S extends EntityState>(
   let at = 1;
   const storedRaw = check<string | null>(replies[at++]);
   const clockRaw = check<string | null>(replies[at++]);
-  const knownEventIds = new Set<string>();
+  const knownEventIds = new Map<string, number>();
   if (eventIds.length > 0) {
     const scores = check<(string | null)[]>(replies[at++]);
     scores.forEach((score, i) => {
-      if (score !== null) knownEventIds.add(eventIds[i]!);
+      if (score !== null) knownEventIds.set(eventIds[i]!, Number(score));
     });
   }
   const origin = new Map<number, number>();

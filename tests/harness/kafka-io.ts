@@ -138,3 +138,95 @@ export async function waitForCaughtUp(
     await admin.disconnect();
   }
 }
+
+/**
+ * Produces interactions in chunks with a pause between them: a replay that is still running
+ * while a test kills or stops things.
+ */
+export async function produceInteractionsPaced(
+  kafka: Kafka,
+  serde: AvroSerde,
+  events: readonly Interaction[],
+  options: { chunk?: number; pauseMs?: number } = {},
+): Promise<void> {
+  const chunk = options.chunk ?? 1000;
+  const producer = kafka.producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+    allowAutoTopicCreation: false,
+  });
+  await producer.connect();
+  try {
+    for (let i = 0; i < events.length; i += chunk) {
+      const messages: Message[] = [];
+      for (const e of events.slice(i, i + chunk)) {
+        messages.push({ key: e.user_id, value: await serde.encode(TOPIC.interactions, 'Interaction', e) });
+      }
+      await producer.send({ topic: TOPIC.interactions, messages, acks: -1 });
+      await sleep(options.pauseMs ?? 200);
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** Polls `condition` every `everyMs` until it holds; throws after `timeoutMs` with `what`. */
+export async function waitUntil(
+  condition: () => Promise<boolean> | boolean,
+  what: string,
+  timeoutMs = 120_000,
+  everyMs = 50,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+/** The first `limit` raw messages of one partition (offset order), as a processor receives them. */
+export async function readRawPartition(
+  kafka: Kafka,
+  topic: string,
+  partition: number,
+  limit: number,
+): Promise<
+  {
+    offset: number;
+    key: Buffer | null;
+    value: Buffer | null;
+    headers: Record<string, Buffer | string | undefined>;
+  }[]
+> {
+  const groupId = `test-raw-${randomBytes(4).toString('hex')}`;
+  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
+  const out: {
+    offset: number;
+    key: Buffer | null;
+    value: Buffer | null;
+    headers: Record<string, Buffer | string | undefined>;
+  }[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    autoCommit: false,
+    eachBatch: async ({ batch }) => {
+      if (batch.partition !== partition) return;
+      for (const m of batch.messages) {
+        if (out.length < limit)
+          out.push({
+            offset: Number(m.offset),
+            key: m.key,
+            value: m.value,
+            headers: (m.headers ?? {}) as Record<string, Buffer | string | undefined>,
+          });
+      }
+    },
+  });
+  await waitUntil(() => out.length >= limit, `${limit} messages of ${topic}[${partition}]`, 60_000);
+  await consumer.disconnect();
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.deleteGroups([groupId]).catch(() => undefined);
+  await admin.disconnect();
+  return out;
+}

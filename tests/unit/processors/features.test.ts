@@ -208,6 +208,8 @@ describe('dedupe and offsets', () => {
     store.apply(records([old, recent, event({ event_time: T0 })], 0));
     expect(store.dedupe.has(old.event_id)).toBe(false);
     expect(store.dedupe.has(recent.event_id)).toBe(true);
+    // Not yet pruned (the set is pruned lazily) is not the same as recognised.
+    store.dedupe.set(old.event_id, old.event_time);
     const p = store.apply(records([{ ...old }, { ...recent }], 3));
     expect(p.applied.map((r) => r.event.event_id)).toEqual([old.event_id]);
     expect(p.skipped.duplicate).toBe(1);

@@ -71,10 +71,11 @@ export class MemoryPartitionStore<S extends EntityState> {
   load(input: readonly InputRecord[]): LoadedState<S> {
     const states = new Map<string, S | null>();
     const seen = new Map<string, Set<string>>();
-    const known = new Set<string>();
+    const known = new Map<string, number>();
     for (const r of input) {
       if (r.kind !== 'event') continue;
-      if (this.dedupe.has(r.event.event_id)) known.add(r.event.event_id);
+      const time = this.dedupe.get(r.event.event_id);
+      if (time !== undefined) known.set(r.event.event_id, time);
       const id = this.spec.entityId(r.event);
       const hash = this.hashes.get(id);
       states.set(id, hash ? this.spec.decodeState(hash) : null);
