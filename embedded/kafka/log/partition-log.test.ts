@@ -113,6 +113,26 @@ describe('append and read', () => {
     });
   });
 
+  it('refuses records without a key on compacted topics only', () => {
+    const compacted = open({ 'cleanup.policy': 'compact' });
+    const keyless = clientBatch([
+      { key: 'a', value: '1' },
+      { key: null, value: '2' },
+    ]);
+    const result = compacted.append(Buffer.from(keyless), NOW);
+    expect(result.errorCode).toBe(KafkaErrorCode.invalidRecord);
+    expect(result.errorMessage).toMatch(/without key/);
+    expect(
+      compacted.append(clientBatch([{ key: null, value: 'x' }], { codec: Codec.gzip }), NOW).errorCode,
+    ).toBe(KafkaErrorCode.invalidRecord);
+    expect(compacted.append(clientBatch([{ key: 'a', value: null }]), NOW).errorCode).toBe(0);
+    compacted.abandon();
+    opened.pop();
+    fs.rmSync(dir, { recursive: true });
+    fs.mkdirSync(dir);
+    expect(open().append(keyless, NOW).errorCode).toBe(0);
+  });
+
   it('keeps every byte but the base offset and leader epoch under CreateTime', () => {
     const log = open();
     log.append(clientBatch(records(2)), NOW);

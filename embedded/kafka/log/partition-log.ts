@@ -12,9 +12,11 @@ import {
   assignBaseOffset,
   batchCodec,
   decodeRecords,
+  hasRecordWithoutKey,
   lastRecordOffsetDelta,
   readInt64,
   setLogAppendTime,
+  UnsupportedCompressionError,
   verifyBatchCrc,
 } from '../records/index.js';
 import type { ScannedBatch } from './batch-scanner.js';
@@ -233,6 +235,10 @@ export class PartitionLog {
     }
     if (batchCodec(attributes) > 4)
       return this.refuse(KafkaErrorCode.invalidRecord, `unknown compression codec ${batchCodec(attributes)}`);
+    if (hasCleanupPolicy(config, 'compact') && !(attributes & Attribute.control)) {
+      const problem = keylessRecordProblem(batch);
+      if (problem !== null) return this.refuse(KafkaErrorCode.invalidRecord, problem);
+    }
 
     const producer = {
       producerId: readInt64(batch, BatchField.producerId),
@@ -674,6 +680,19 @@ export class PartitionLog {
       }
     }
     if (replayed > 0) this.producerState.writeSnapshot(this.logEndOffset);
+  }
+}
+
+/**
+ * Compacted topics refuse records without a key (as Kafka does). A batch compressed with a codec
+ * the broker lacks cannot be checked and is let through; a malformed one is refused.
+ */
+function keylessRecordProblem(batch: Buffer): string | null {
+  try {
+    return hasRecordWithoutKey(batch) ? 'Compacted topic cannot accept message without key.' : null;
+  } catch (error) {
+    if (error instanceof UnsupportedCompressionError) return null;
+    return `malformed records: ${(error as Error).message}`;
   }
 }
 

@@ -23,6 +23,7 @@ export {
   decodeRecords,
   decodeRecordsPayload,
   encodeRecords,
+  hasRecordWithoutKey,
   lastRecordOffsetDelta,
   recordsPayload,
 } from './record.js';

@@ -102,6 +102,26 @@ export function lastRecordOffsetDelta(batch: Buffer): number {
   return offsetDelta;
 }
 
+/**
+ * Whether any record of the batch has a null key (a compacted topic refuses such batches).
+ * Only the key lengths are read; the batch is decompressed if it must be.
+ */
+export function hasRecordWithoutKey(batch: Buffer): boolean {
+  const count = batch.readInt32BE(BatchField.recordsCount);
+  const payload = recordsPayload(batch);
+  const cursor: Cursor = { pos: 0 };
+  for (let i = 0; i < count; i++) {
+    const length = readVarint(payload, cursor);
+    const end = cursor.pos + length;
+    cursor.pos++; // attributes
+    readVarint(payload, cursor); // timestampDelta
+    readVarint(payload, cursor); // offsetDelta
+    if (readVarint(payload, cursor) < 0) return true;
+    cursor.pos = end;
+  }
+  return false;
+}
+
 function sizeOfBytes(bytes: Buffer | null): number {
   return bytes === null ? 1 : sizeOfVarint(bytes.length) + bytes.length;
 }
