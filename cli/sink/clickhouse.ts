@@ -1,10 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import path from 'node:path';
-import { register } from 'prom-client';
 import { openClickHouse } from '../../lib/clickhouse.js';
 import { loadConfig } from '../../lib/config.js';
 import { createKafka } from '../../lib/kafka.js';
 import { logger } from '../../lib/logger.js';
+import { metricsRegistry } from '../../lib/metrics.js';
 import { AvroSerde } from '../../schemas/serde.js';
 import { startClickHouseSink, type ClickHouseSink } from '../../sinks/clickhouse/sink.js';
 
@@ -79,9 +79,9 @@ async function serveHealth(sink: ClickHouseSink, port: number): Promise<Server> 
       return;
     }
     if (req.url === '/metrics') {
-      register.metrics().then(
+      metricsRegistry.metrics().then(
         (text) => {
-          res.writeHead(200, { 'content-type': register.contentType });
+          res.writeHead(200, { 'content-type': metricsRegistry.contentType });
           res.end(text);
         },
         (err: Error) => {

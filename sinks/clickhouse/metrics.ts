@@ -1,8 +1,9 @@
-import { Counter, Gauge, Histogram, register as defaultRegistry, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { metricsRegistry } from '../../lib/metrics.js';
 
 /**
- * The sink's Prometheus metrics. They live in the process-wide prom-client registry by default,
- * which is what the API's /metrics serves when the sink runs inside `recostream up`. Creating
+ * The sink's Prometheus metrics. They live in the process's shared registry (lib/metrics.ts) by
+ * default, which the API's /metrics serves when the sink runs inside `recostream up`. Creating
  * them twice (a sink restarted in the same process, tests) returns the existing ones.
  */
 export interface SinkMetrics {
@@ -20,7 +21,7 @@ function getOrCreate<T>(registry: Registry, name: string, create: () => T): T {
   return (registry.getSingleMetric(name) as T | undefined) ?? create();
 }
 
-export function sinkMetrics(registry: Registry = defaultRegistry): SinkMetrics {
+export function sinkMetrics(registry: Registry = metricsRegistry): SinkMetrics {
   const registers = [registry];
   return {
     rowsInserted: getOrCreate(

@@ -7,6 +7,7 @@ import {
   type Kafka,
   type Producer,
 } from 'kafkajs';
+import { health as processHealth, type HealthRegistry } from '../../lib/health.js';
 import type { Logger } from '../../lib/logger.js';
 import type { AvroSerde } from '../../schemas/serde.js';
 import type { DeadLetter } from '../../schemas/types.js';
@@ -62,7 +63,11 @@ export interface ClickHouseSinkOptions {
   /** Apply the DDL migrations on start (default true). */
   migrate?: boolean;
   metrics?: SinkMetrics;
+  /** Where the sink reports its health as component `clickhouse-sink` (default: the process's). */
+  health?: HealthRegistry;
 }
+
+export const HEALTH_COMPONENT = 'clickhouse-sink';
 
 export type SinkState = 'starting' | 'running' | 'retrying' | 'resubscribing' | 'stopping' | 'stopped';
 
@@ -82,6 +87,7 @@ export class ClickHouseSink {
   private readonly log: Logger;
   private readonly writer: TableWriter;
   private readonly metrics: SinkMetrics;
+  private readonly healthRegistry: HealthRegistry;
   private readonly queue = new SerialQueue();
   private readonly decodeCtx: DecodeContext;
   private readonly groupId: string;
@@ -111,6 +117,7 @@ export class ClickHouseSink {
   constructor(private readonly opts: ClickHouseSinkOptions) {
     this.log = opts.logger.child({ part: 'clickhouse-sink' });
     this.metrics = opts.metrics ?? sinkMetrics();
+    this.healthRegistry = opts.health ?? processHealth;
     this.writer = new TableWriter(opts.clickhouse, this.metrics);
     this.groupId = opts.groupId ?? DEFAULT_SINK_GROUP;
     this.maxBatchRows = opts.maxBatchRows ?? 50_000;
@@ -140,7 +147,7 @@ export class ClickHouseSink {
         'none of the topics the sink reads exists yet (run `recostream topology apply`); waiting for them',
       );
     this.state = 'running';
-    this.metrics.healthy.set(1);
+    this.reportHealth();
     this.refreshTimer = setInterval(() => void this.refreshTopics(), this.topicRefreshMs);
     this.refreshTimer.unref();
     this.log.info({ groupId: this.groupId, topics: this.topics }, 'ClickHouse sink started');
@@ -172,6 +179,7 @@ export class ClickHouseSink {
     await this.producer?.disconnect();
     await this.admin?.disconnect();
     this.state = 'stopped';
+    this.healthRegistry.remove(HEALTH_COMPONENT);
     this.log.info('ClickHouse sink stopped');
   }
 
@@ -329,7 +337,6 @@ export class ClickHouseSink {
   private fail(err: unknown): void {
     this.lastError = err instanceof Error ? err.message : String(err);
     this.consecutiveFailures++;
-    this.metrics.healthy.set(0);
     if (this.state === 'stopping' || this.state === 'stopped') return;
     if (this.state !== 'retrying') {
       this.failingSince = Date.now();
@@ -341,8 +348,19 @@ export class ClickHouseSink {
       );
     }
     this.state = 'retrying';
+    this.reportHealth();
     this.pauseAll();
     this.scheduleRetry();
+  }
+
+  private reportHealth(): void {
+    const status = this.health();
+    this.metrics.healthy.set(status.healthy ? 1 : 0);
+    this.healthRegistry.report(HEALTH_COMPONENT, status.healthy, status.lastError, {
+      groupId: this.groupId,
+      state: status.state,
+      consecutiveFailures: status.consecutiveFailures,
+    });
   }
 
   private pauseAll(): void {
@@ -382,7 +400,7 @@ export class ClickHouseSink {
     this.consecutiveFailures = 0;
     this.failingSince = null;
     this.lastError = null;
-    this.metrics.healthy.set(1);
+    this.reportHealth();
     if (this.consumer && this.topics.length > 0)
       this.consumer.resume(this.topics.map((topic) => ({ topic })));
   }

@@ -1,11 +1,15 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Kafka } from 'kafkajs';
+import avro from 'avsc';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openClickHouse, type ClickHouseHandle } from '../../lib/clickhouse.js';
+import { HealthRegistry } from '../../lib/health.js';
 import { createKafka } from '../../lib/kafka.js';
-import { AvroSerde } from '../../schemas/serde.js';
+import { avroSchema } from '../../schemas/avro.js';
+import { AvroSerde, frame } from '../../schemas/serde.js';
+import { startRegistry, type RunningRegistry } from '../../embedded/registry/index.js';
 import type { DeadLetter, Item, TrainingRun, User } from '../../schemas/types.js';
 import { sinkMetrics } from '../../sinks/clickhouse/metrics.js';
 import { startClickHouseSink, type ClickHouseSink } from '../../sinks/clickhouse/sink.js';
@@ -44,6 +48,8 @@ describe('ClickHouse sink', () => {
   let sink: ClickHouseSink;
   const groupId = 'ch-sink-test';
   const metricsRegistry = new Registry();
+  const health = new HealthRegistry();
+  let restartedRegistry: RunningRegistry | undefined;
 
   beforeAll(async () => {
     stack = await startEmbedded();
@@ -64,11 +70,13 @@ describe('ClickHouse sink', () => {
       retryInitialMs: 100,
       retryMaxMs: 1000,
       metrics: sinkMetrics(metricsRegistry),
+      health,
     });
   });
 
   afterAll(async () => {
     await sink?.stop();
+    await restartedRegistry?.close();
     await ch?.close();
     await stack?.close();
     await rm(dir, { recursive: true, force: true });
@@ -324,8 +332,55 @@ describe('ClickHouse sink', () => {
       );
       expect(row).toEqual({ n: 300, ids: 300 });
       expect(sink.health()).toMatchObject({ state: 'running', lastError: null, consecutiveFailures: 0 });
+      expect(health.get('clickhouse-sink')).toMatchObject({ healthy: true, reason: null });
     } finally {
       if (!restored) await restore();
     }
+  });
+
+  it('waits for the schema registry instead of dead-lettering records it cannot resolve while it is down', async () => {
+    // A newer writer schema of Interaction (an added optional field), registered while the registry is up.
+    // Registered over HTTP, not through the sink's registry client, which would cache it.
+    const evolved = avroSchema('Interaction') as unknown as { fields: object[] };
+    const writer = {
+      ...evolved,
+      fields: [...evolved.fields, { name: 'campaign', type: ['null', 'string'], default: null }],
+    };
+    const res = await fetch(`${stack.registry.url}/subjects/interactions-value/versions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+      body: JSON.stringify({ schema: JSON.stringify(writer) }),
+    });
+    expect(res.status).toBe(200);
+    const { id } = (await res.json()) as { id: number };
+    const writerType = avro.Type.forSchema(writer as unknown as avro.Schema);
+    const events = Array.from({ length: 20 }, (_, k) => ({
+      ...interaction(30_000 + k),
+      user_id: 'u-registry',
+    }));
+    const deadLettersBefore = await endOffsetTotal(kafka, TOPIC.deadLetters);
+
+    const port = stack.registry.port;
+    await stack.registry.close();
+    await produceRaw(
+      kafka,
+      TOPIC.interactions,
+      events.map((e) => ({
+        key: e.user_id,
+        value: frame(id, writerType.toBuffer({ ...e, campaign: 'spring' })),
+      })),
+    );
+    await until(() => !sink.health().healthy, 'the sink to report the registry outage');
+    expect(sink.health().lastError).toMatch(/registry/);
+
+    restartedRegistry = await startRegistry({ port, brokers: [stack.broker.brokers], logger: testLogger });
+    await waitForCommitted(kafka, groupId, allSourceTopics());
+    await until(() => sink.health().healthy, 'the sink to report healthy again');
+    const stored = await selectRows<{ event_id: string }>(
+      ch.client,
+      `SELECT event_id FROM recostream.interactions FINAL WHERE user_id = 'u-registry' ORDER BY event_id`,
+    );
+    expect(stored.map((r) => r.event_id)).toEqual(events.map((e) => e.event_id).sort());
+    expect(await endOffsetTotal(kafka, TOPIC.deadLetters)).toBe(deadLettersBefore);
   });
 });
