@@ -63,7 +63,7 @@ function printRun(title: string, result: TrainingResult): void {
   );
   const popularity = result.models.find((m) => m.model === 'popularity')?.test['ndcg@10'] ?? null;
   console.log(
-    '| model | fit s (cpu) | eval s | NDCG@10 | × popularity | P@10 | R@10 | MAP@10 | HR@10 | coverage | RMSE | MAE |',
+    '| model | fit s (cpu) | eval s (cpu) | NDCG@10 | × popularity | P@10 | R@10 | MAP@10 | HR@10 | coverage | RMSE | MAE |',
   );
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const m of result.models) {
@@ -71,7 +71,7 @@ function printRun(title: string, result: TrainingResult): void {
     const ndcg = t['ndcg@10'];
     const ratio = ndcg !== null && popularity ? `${(ndcg / popularity).toFixed(2)}×` : '—';
     console.log(
-      `| ${m.model} | ${seconds(m.fitMs)} (${seconds(m.fitCpuMs)}) | ${seconds(m.evaluateMs)} | ${format(ndcg)} | ${ratio} | ` +
+      `| ${m.model} | ${seconds(m.fitMs)} (${seconds(m.fitCpuMs)}) | ${seconds(m.evaluateMs)} (${seconds(m.evaluateCpuMs)}) | ${format(ndcg)} | ${ratio} | ` +
         `${format(t['precision@10'])} | ${format(t['recall@10'])} | ${format(t['map@10'])} | ${format(t['hit_rate@10'])} | ` +
         `${format(t['coverage@10'], 3)} | ${format(t.rmse)} | ${format(t.mae)} |`,
     );

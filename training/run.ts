@@ -99,6 +99,7 @@ export interface ModelReport {
   fitCpuMs: number;
   fitCpuMsPerFold: number[] | null;
   evaluateMs: number;
+  evaluateCpuMs: number;
   /** Why a requested model was not fitted (e.g. MF without explicit ratings). */
   skipped?: string;
 }
@@ -211,6 +212,7 @@ export function trainAndEvaluate(input: TrainAndEvaluateInput): TrainingResult {
       fitCpuMs: 0,
       fitCpuMsPerFold: protocol === 'kfold' ? [] : null,
       evaluateMs: 0,
+      evaluateCpuMs: 0,
     });
   }
   const sizes: DataSizes = {
@@ -293,6 +295,7 @@ export function trainAndEvaluate(input: TrainAndEvaluateInput): TrainingResult {
         continue;
       }
       t = performance.now();
+      const evaluateCpuBefore = process.cpuUsage();
       let testTable: MetricTable;
       let validationTable: MetricTable | null = null;
       if (kind === 'global_mean') {
@@ -317,8 +320,10 @@ export function trainAndEvaluate(input: TrainAndEvaluateInput): TrainingResult {
         }
       }
       const ms = performance.now() - t;
+      const evaluateCpu = process.cpuUsage(evaluateCpuBefore);
       evaluateMs += ms;
       report.evaluateMs += ms;
+      report.evaluateCpuMs += (evaluateCpu.user + evaluateCpu.system) / 1000;
       if (protocol === 'kfold') report.folds!.push(testTable);
       else {
         report.test = testTable;
