@@ -153,7 +153,13 @@ export function trainAndEvaluate(input: TrainAndEvaluateInput): TrainingResult {
   // Ranker reuses the run's own base model when its params are the run's.
   const modelParams: ModelParams = {
     ...params,
-    ranker: { als: params.als ?? {}, mf: params.mf ?? {}, ...params.ranker },
+    ranker: {
+      als: params.als ?? {},
+      mf: params.mf ?? {},
+      // The ranker learns the same notion of "relevant" that the run evaluates.
+      ...(params.relevanceThreshold !== undefined ? { relevanceThreshold: params.relevanceThreshold } : {}),
+      ...params.ranker,
+    },
   };
 
   let t = performance.now();
