@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { apiCommand } from './api.js';
+import { brokerCommand } from './broker.js';
 import { configCommand } from './config.js';
 import { generateCommand } from './generate.js';
 import { registryCommand } from './registry.js';
@@ -16,6 +17,7 @@ import { versionsCommand } from './versions.js';
 export function registerCommands(program: Command): void {
   program.addCommand(schemasCommand());
   program.addCommand(configCommand());
+  program.addCommand(brokerCommand());
   program.addCommand(registryCommand());
   program.addCommand(topologyCommand());
   program.addCommand(sinkCommand());
