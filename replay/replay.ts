@@ -238,24 +238,29 @@ export async function replayFile(options: ReplayOptions): Promise<ReplayResult> 
       });
 
     try {
-      for await (const batch of readRecords(input, {
+      // Abort is checked before every row, so a rate-limited replay stops within one batch;
+      // a row is counted only once validated, and every counted row is flushed.
+      reading: for await (const batch of readRecords(input, {
         delimiter: options.delimiter,
         onHeader: (h) => builder.addColumns(h.columns),
       })) {
-        if (options.signal?.aborted) {
-          interrupted = true;
-          break;
-        }
         const now = Date.now();
         for (const record of batch) {
+          if (options.signal?.aborted) {
+            interrupted = true;
+            break reading;
+          }
           const verdict = validator.check(record, now);
           if (!produce) continue;
           if (verdict.status === 'accepted') accepted.push({ record, value: verdict.value });
           else if (verdict.status === 'rejected') {
             deadLetters.push(deadLetterOf(record, verdict, { source, file }, now));
           }
+          if (accepted.length + deadLetters.length >= batchSize) {
+            await flush();
+            report();
+          }
         }
-        if (produce && accepted.length + deadLetters.length >= batchSize) await flush();
         report();
       }
       if (produce) {
