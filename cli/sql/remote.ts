@@ -1,10 +1,10 @@
 import { SqlQueryError, type QueryResult, type SqlErrorKind } from '../../sinks/clickhouse/query.js';
 
 /**
- * The client side of the API's `POST /v1/sql`, for when another process (`recostream up`) owns
- * the embedded chDB. Request `{ query, max_rows, timeout_ms }`; response: the QueryResult of
- * sinks/clickhouse/query.ts (`{ columns, rows, rowCount, truncated, elapsedMs }`); errors:
- * a 4xx/5xx with `{ error, kind }` (kind as in SqlQueryError). The key, when set, travels as
+ * The client side of the API's `POST /v1/sql` (api/routes/sql.ts), for when another process
+ * (`recostream up`) owns the embedded chDB. Request `{ query, max_rows, timeout_ms }`; response
+ * `{ columns, rows, row_count, truncated, elapsed_ms }`; errors: 4xx/5xx with the API's error body
+ * `{ error: code, reason, kind }` (kind as in SqlQueryError). The key travels as
  * `Authorization: Bearer <key>`.
  */
 
@@ -56,19 +56,20 @@ export async function runRemoteQuery(sql: string, opts: RemoteQueryOptions): Pro
   if (res.status === 404) {
     throw new SqlApiUnavailableError(endpoint, 'the API there does not serve SQL (404)');
   }
-  if (res.status === 401 || res.status === 403) {
-    throw new SqlApiUnavailableError(
-      endpoint,
-      `the API refused the key (${res.status}); set API_READ_KEY or API_KEY`,
-    );
-  }
-  const payload = (body ?? {}) as Partial<QueryResult> & {
+  const payload = (body ?? {}) as Partial<RemoteResult> & {
     error?: unknown;
-    message?: unknown;
+    reason?: unknown;
     kind?: unknown;
   };
+  // A 403 with a SQL error kind is ClickHouse refusing the query (read_only), not the key.
+  if (res.status === 401 || (res.status === 403 && payload.kind === undefined)) {
+    throw new SqlApiUnavailableError(
+      endpoint,
+      `the API refused the key (${res.status}); set API_KEY to its key`,
+    );
+  }
   if (!res.ok) {
-    const message = String(payload.error ?? payload.message ?? (text || `HTTP ${res.status}`));
+    const message = String(payload.reason ?? payload.error ?? (text || `HTTP ${res.status}`));
     const kind = KINDS.includes(payload.kind as SqlErrorKind)
       ? (payload.kind as SqlErrorKind)
       : 'unavailable';
@@ -80,8 +81,17 @@ export async function runRemoteQuery(sql: string, opts: RemoteQueryOptions): Pro
   return {
     columns: payload.columns,
     rows: payload.rows,
-    rowCount: payload.rowCount ?? payload.rows.length,
+    rowCount: payload.row_count ?? payload.rows.length,
     truncated: payload.truncated ?? false,
-    elapsedMs: payload.elapsedMs ?? 0,
+    elapsedMs: payload.elapsed_ms ?? 0,
   };
+}
+
+/** The API's answer: QueryResult with snake_case counts. */
+interface RemoteResult {
+  columns: QueryResult['columns'];
+  rows: QueryResult['rows'];
+  row_count: number;
+  truncated: boolean;
+  elapsed_ms: number;
 }

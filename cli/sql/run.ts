@@ -41,7 +41,7 @@ async function query(
     if (!(err instanceof ChdbOwnedError)) throw err;
     const apiUrl = `http://127.0.0.1:${config.apiPort}`;
     try {
-      return await runRemoteQuery(sql, { apiUrl, apiKey: config.apiReadKey ?? config.apiKey, ...limits });
+      return await runRemoteQuery(sql, { apiUrl, apiKey: config.apiKey, ...limits });
     } catch (remoteErr) {
       if (!(remoteErr instanceof SqlApiUnavailableError)) throw remoteErr;
       throw new Error(

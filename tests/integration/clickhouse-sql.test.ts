@@ -153,7 +153,8 @@ describe('read-only SQL', () => {
     let apiPort: number;
 
     beforeAll(async () => {
-      // What the API's POST /v1/sql does: run the query in the process that owns chDB.
+      // What the API's POST /v1/sql (api/routes/sql.ts) does: run the query in the process that
+      // owns chDB, answer in its shape.
       api = createServer((req, res) => {
         let body = '';
         req.on('data', (c: Buffer) => (body += c.toString()));
