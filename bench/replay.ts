@@ -11,7 +11,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -93,12 +93,24 @@ function encodeOnlySink(): ReplaySink {
   };
 }
 
-function line(label: string, result: ReplayResult, seconds: number, fileBytes: number): void {
+/** Peak resident memory while `work` runs (sampled every 100 ms): replay must not grow with the file. */
+async function withPeakRss<T>(work: () => Promise<T>): Promise<{ value: T; peakMb: number }> {
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
+  try {
+    const value = await work();
+    return { value, peakMb: Math.round(Math.max(peak, process.memoryUsage().rss) / 2 ** 20) };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+function line(label: string, result: ReplayResult, seconds: number, fileBytes: number, peakMb: number): void {
   const r = result.report;
   process.stdout.write(
     `${label.padEnd(34)} ${(r.accepted / seconds).toFixed(0).padStart(8)} events/s  ` +
       `${(fileBytes / 1e6 / seconds).toFixed(1).padStart(6)} MB/s  ${seconds.toFixed(2)} s  ` +
-      `(${r.accepted} accepted, ${r.rejected} rejected, status ${r.status})\n`,
+      `peak RSS ${peakMb} MB  (${r.accepted} accepted, ${r.rejected} rejected, status ${r.status})\n`,
   );
 }
 
@@ -121,12 +133,9 @@ try {
   );
 
   t = performance.now();
-  const baseline = await replayFile({
-    kind: 'interactions',
-    input: file,
-    sink: encodeOnlySink(),
-    batchSize: BATCH,
-  });
+  const { value: baseline, peakMb: baselinePeak } = await withPeakRss(() =>
+    replayFile({ kind: 'interactions', input: file, sink: encodeOnlySink(), batchSize: BATCH }),
+  );
   const baselineSeconds = (performance.now() - t) / 1000;
 
   const broker = await startBrokerProcess(path.join(work, 'broker'));
@@ -146,13 +155,21 @@ try {
       maxBatchRecords: BATCH,
     });
     t = performance.now();
-    const endToEnd = await replayFile({ kind: 'interactions', input: file, sink, batchSize: BATCH });
+    const { value: endToEnd, peakMb: endToEndPeak } = await withPeakRss(() =>
+      replayFile({ kind: 'interactions', input: file, sink, batchSize: BATCH }),
+    );
     const endToEndSeconds = (performance.now() - t) / 1000;
     await sink.close();
     if (endToEnd.status !== 'completed') throw new Error(endToEnd.message);
 
-    line('parse + validate + encode only', baseline, baselineSeconds, fileBytes);
-    line('replay into the embedded broker', endToEnd, endToEndSeconds, fileBytes);
+    line('parse + validate + encode only', baseline, baselineSeconds, fileBytes, baselinePeak);
+    line('replay into the embedded broker', endToEnd, endToEndSeconds, fileBytes, endToEndPeak);
+    process.stdout.write(
+      `load average during the run: ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}\n`,
+    );
     process.stdout.write(
       `ratio: end to end runs at ${((100 * baselineSeconds) / endToEndSeconds).toFixed(0)}% of the ` +
         `parse+validate+encode rate (${(endToEndSeconds / baselineSeconds).toFixed(2)}x its time)\n`,
