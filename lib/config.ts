@@ -80,6 +80,27 @@ const envSchema = z.object({
     .number({ message: 'must be a number of days' })
     .positive('must be a positive number of days')
     .default(30),
+  TRAIN_MIN_CHANGED_ENTITIES: z.coerce
+    .number({ message: 'must be a number of entities' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .default(1000),
+  TRAIN_MIN_INTERVAL_MINUTES: z.coerce
+    .number({ message: 'must be a number of minutes' })
+    .min(0, 'must not be negative')
+    .default(10),
+  TRAIN_MAX_INTERVAL_HOURS: z.coerce
+    .number({ message: 'must be a number of hours' })
+    .positive('must be a positive number of hours')
+    .default(24),
+  TRAIN_PROMOTION_METRIC: z
+    .string()
+    .trim()
+    .regex(
+      /^(?:rmse|mae|(?:precision|recall|ndcg|map|hit_rate|coverage)@[1-9][0-9]*)$/,
+      'must be rmse, mae or one of precision, recall, ndcg, map, hit_rate, coverage at k (e.g. ndcg@10)',
+    )
+    .default('ndcg@10'),
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -99,6 +120,19 @@ export interface Config {
   featureVersion: string;
   /** Processors recognise a repeated event_id this many days of event time behind the clock. */
   dedupeHorizonDays: number;
+  /** The trainer's trigger policy and promotion metric (docs/TRAINING.md). */
+  training: TrainingConfig;
+}
+
+export interface TrainingConfig {
+  /** A run starts once this many users and items changed (and the minimum interval passed). */
+  minChangedEntities: number;
+  /** No policy run sooner than this after the previous run. */
+  minIntervalMinutes: number;
+  /** While anything changed, a run at the latest this long after the previous one. */
+  maxIntervalHours: number;
+  /** The validation metric a new model must beat the served one on to be promoted. */
+  promotionMetric: string;
 }
 
 /** A configuration problem, worded as the one line the process prints before exiting. */
@@ -140,6 +174,12 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     logLevel: e.LOG_LEVEL,
     featureVersion: e.FEATURE_VERSION,
     dedupeHorizonDays: e.DEDUPE_HORIZON_DAYS,
+    training: {
+      minChangedEntities: e.TRAIN_MIN_CHANGED_ENTITIES,
+      minIntervalMinutes: e.TRAIN_MIN_INTERVAL_MINUTES,
+      maxIntervalHours: e.TRAIN_MAX_INTERVAL_HOURS,
+      promotionMetric: e.TRAIN_PROMOTION_METRIC,
+    },
   };
 }
 

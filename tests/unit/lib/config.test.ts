@@ -17,6 +17,12 @@ describe('config', () => {
       logLevel: 'info',
       featureVersion: 'v1',
       dedupeHorizonDays: 30,
+      training: {
+        minChangedEntities: 1000,
+        minIntervalMinutes: 10,
+        maxIntervalHours: 24,
+        promotionMetric: 'ndcg@10',
+      },
     });
   });
 
@@ -34,6 +40,10 @@ describe('config', () => {
         'LOG_LEVEL',
         'FEATURE_VERSION',
         'DEDUPE_HORIZON_DAYS',
+        'TRAIN_MIN_CHANGED_ENTITIES',
+        'TRAIN_MIN_INTERVAL_MINUTES',
+        'TRAIN_MAX_INTERVAL_HOURS',
+        'TRAIN_PROMOTION_METRIC',
       ].sort(),
     );
     const c = parseConfig({
@@ -47,6 +57,10 @@ describe('config', () => {
       LOG_LEVEL: 'debug',
       FEATURE_VERSION: 'v2',
       DEDUPE_HORIZON_DAYS: '3650',
+      TRAIN_MIN_CHANGED_ENTITIES: '50',
+      TRAIN_MIN_INTERVAL_MINUTES: '0.5',
+      TRAIN_MAX_INTERVAL_HOURS: '6',
+      TRAIN_PROMOTION_METRIC: 'rmse',
     });
     expect(c).toMatchObject({
       kafkaBrokers: ['kafka-1:9092', 'kafka-2:9092'],
@@ -59,6 +73,12 @@ describe('config', () => {
       logLevel: 'debug',
       featureVersion: 'v2',
       dedupeHorizonDays: 3650,
+      training: {
+        minChangedEntities: 50,
+        minIntervalMinutes: 0.5,
+        maxIntervalHours: 6,
+        promotionMetric: 'rmse',
+      },
     });
   });
 
@@ -81,6 +101,11 @@ describe('config', () => {
     ['FEATURE_VERSION', 'latest', /FEATURE_VERSION must look like v1/],
     ['DEDUPE_HORIZON_DAYS', 'month', /DEDUPE_HORIZON_DAYS must be a number of days/],
     ['DEDUPE_HORIZON_DAYS', '0', /DEDUPE_HORIZON_DAYS must be a positive number of days/],
+    ['TRAIN_MIN_CHANGED_ENTITIES', '0', /TRAIN_MIN_CHANGED_ENTITIES must be at least 1/],
+    ['TRAIN_MIN_CHANGED_ENTITIES', '2.5', /TRAIN_MIN_CHANGED_ENTITIES must be a whole number/],
+    ['TRAIN_MIN_INTERVAL_MINUTES', '-1', /TRAIN_MIN_INTERVAL_MINUTES must not be negative/],
+    ['TRAIN_MAX_INTERVAL_HOURS', '0', /TRAIN_MAX_INTERVAL_HOURS must be a positive number of hours/],
+    ['TRAIN_PROMOTION_METRIC', 'auc', /TRAIN_PROMOTION_METRIC must be rmse, mae or one of/],
   ])('rejects %s=%s naming the variable', (variable, value, message) => {
     let err: unknown;
     try {
