@@ -110,6 +110,8 @@ export class ClickHouseSink {
   private refreshing = false;
   private registryDown = false;
   private lastError: string | null = null;
+  /** Set while kafkajs restarts a crashed consumer (or after it gave up). */
+  private consumerError: string | null = null;
   private failingSince: number | null = null;
   private consecutiveFailures = 0;
   private lastFlushAt: number | null = null;
@@ -155,9 +157,9 @@ export class ClickHouseSink {
 
   health(): SinkHealth {
     return {
-      healthy: this.state === 'running' || this.state === 'resubscribing',
+      healthy: (this.state === 'running' || this.state === 'resubscribing') && this.consumerError === null,
       state: this.state,
-      lastError: this.lastError,
+      lastError: this.lastError ?? this.consumerError,
       failingSince: this.failingSince,
       consecutiveFailures: this.consecutiveFailures,
       lastFlushAt: this.lastFlushAt,
@@ -193,8 +195,21 @@ export class ClickHouseSink {
     });
     await consumer.connect();
     await consumer.subscribe({ topics, fromBeginning: true });
+    // kafkajs restarts a crashed consumer by itself (broker unreachable, group errors); until it
+    // has rejoined the group the sink is not making progress, and says so.
     consumer.on(consumer.events.CRASH, (event) => {
-      this.log.error({ err: event.payload.error, restart: event.payload.restart }, 'sink consumer crashed');
+      const { error, restart } = event.payload;
+      this.consumerError = `Kafka consumer ${restart ? 'restarting after' : 'stopped by'}: ${error.message}`;
+      this.log.error(
+        { err: error, restart },
+        restart ? 'sink consumer crashed; kafkajs restarts it' : 'sink consumer stopped; restart the sink',
+      );
+      this.reportHealth();
+    });
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      if (this.consumerError === null) return;
+      this.consumerError = null;
+      this.reportHealth();
     });
     await consumer.run({
       autoCommit: false,
