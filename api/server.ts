@@ -136,6 +136,18 @@ export async function buildApi(deps: ApiDeps, overrides: Partial<ApiSettings> = 
     void reply.header('x-request-id', request.id);
     done();
   });
+  // Graceful shutdown: requests in flight when close() starts get `connection: close`, so their
+  // keep-alive connections end with the response instead of holding close() for the keep-alive
+  // timeout (72 s).
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (closing) void reply.header('connection', 'close');
+    done(null, payload);
+  });
   app.addHook('onResponse', (request: FastifyRequest, reply, done) => {
     http.observe(request, reply);
     const status = reply.statusCode;

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RecordProducer } from '../../api/ports.js';
 import type { RunningApi } from '../../api/server.js';
 import type { DeadLetter } from '../../schemas/types.js';
 import { readTopic } from '../harness/kafka-io.js';
@@ -605,6 +606,40 @@ describe('API over HTTP against the pipeline', () => {
       const withCors = await s.api({ settings: { corsOrigins: ['https://example.org'] } });
       const c = await call(withCors.url, 'GET', '/health', { headers: { origin: 'https://example.org' } });
       expect(c.headers.get('access-control-allow-origin')).toBe('https://example.org');
+    });
+
+    it('drains requests in flight on close: their events are acknowledged before it returns', async () => {
+      let entered!: () => void;
+      const inProduce = new Promise<void>((resolve) => (entered = resolve));
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      const gated: RecordProducer = {
+        async produce(topic, records) {
+          entered();
+          await released;
+          return s.producer.produce(topic, records);
+        },
+        tombstone: (topic, key) => s.producer.tombstone(topic, key),
+      };
+      const draining = await s.api({ deps: { producer: gated } });
+      const pending = call(draining.url, 'POST', '/v1/events', {
+        body: { user_id: uid('drain'), item_id: iid('drain'), event_type: 'view' },
+      });
+      await inProduce;
+      const closing = draining.close();
+      // Once closing, the server takes no new work: a new request is refused or answered 503.
+      await until('the server refusing new requests', async () => {
+        const r = await fetch(`${draining.url}/health`).then(
+          (x) => x.status,
+          () => 0,
+        );
+        return r === 0 || r === 503 ? true : undefined;
+      });
+      release();
+      const r = await pending;
+      expect(r.status).toBe(202);
+      expect(r.body).toEqual({ accepted: 1, rejected: [] });
+      await closing;
     });
 
     it('rate-limits per client and never leaks a stack trace on a 500', async () => {
