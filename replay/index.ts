@@ -15,3 +15,4 @@ export type { ReplaySink, RecordProducer, ManifestStore, ProduceResult, ProduceF
 export type { InputFormat, SourceRecord, ReplayRejectionCode } from './types.js';
 export { SCORE_FORMULA, qualityScore } from './score.js';
 export { openInput, readRecords, fileChecksum, parseDelimiterOption } from './input/index.js';
+export { createKafkaReplaySink, replaySinkFrom, type KafkaSinkOptions } from './kafka-sink.js';

@@ -78,6 +78,26 @@ export interface KafkaSinkOptions {
 }
 
 /**
+ * A sink over clients the caller already has (the API's upload route: its kafkajs client, serde
+ * and typed producer). Closing it leaves them open: their owner closes them.
+ */
+export function replaySinkFrom(clients: {
+  kafka: Kafka;
+  serde: AvroSerde;
+  producer: TypedProducer;
+  logger: Logger;
+}): ReplaySink {
+  const producer: RecordProducer = {
+    produce: (topic, records) => clients.producer.produce(topic, records as never),
+  };
+  return {
+    producer,
+    manifests: new KafkaManifestStore(clients.kafka, clients.serde, producer, clients.logger),
+    close: async () => {},
+  };
+}
+
+/**
  * The sink a replay against a real broker and registry uses: the shared typed producer
  * (acks=all, idempotent, keyed by the declared key field) and manifests on replay-manifests.
  */
