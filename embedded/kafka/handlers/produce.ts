@@ -4,9 +4,6 @@ import type { ProducePartitionResponse } from '../protocol/produce/response.js';
 import type { BrokerState } from './broker-state.js';
 import { defineHandler, NO_RESPONSE } from './handler.js';
 
-const KAFKA_STORAGE_ERROR = 56;
-const INVALID_REQUIRED_ACKS = 21;
-
 function failed(index: number, errorCode: number): ProducePartitionResponse {
   return { index, errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1 };
 }
@@ -33,7 +30,7 @@ function appendOne(
     };
   } catch (err) {
     broker.logger.error({ err, topic, partition: index }, 'append failed');
-    return failed(index, KAFKA_STORAGE_ERROR);
+    return failed(index, ErrorCode.KAFKA_STORAGE_ERROR);
   }
 }
 
@@ -47,7 +44,7 @@ export const produce = defineHandler(ApiKey.Produce, (req, _ctx, broker) => {
   const responses = req.topicData.map((t) => ({
     name: t.name,
     partitionResponses: t.partitionData.map((p) => {
-      if (!acksValid) return failed(p.index, INVALID_REQUIRED_ACKS);
+      if (!acksValid) return failed(p.index, ErrorCode.INVALID_REQUIRED_ACKS);
       if (req.transactionalId !== null)
         return failed(p.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
       return appendOne(broker, t.name, p.index, p.records);
