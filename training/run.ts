@@ -424,7 +424,7 @@ export function selectionMetrics(report: ModelReport): MetricTable {
 }
 
 /** The best fitted model of a run on `metric` (popularity and global mean excluded), or null. */
-export function bestModel(result: TrainingResult, metric = 'ndcg@10'): ModelReport | null {
+export function bestModel(result: Pick<TrainingResult, 'models'>, metric = 'ndcg@10'): ModelReport | null {
   let best: ModelReport | null = null;
   for (const report of result.models) {
     if (report.model === 'popularity' || report.model === 'global_mean' || report.skipped) continue;
