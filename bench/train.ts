@@ -4,21 +4,68 @@
  * run, and biased MF with 5-fold cross-validation on MovieLens-100k-shaped ratings beside the
  * figures Surprise publishes for SVD on the real MovieLens-100k.
  *
- *   npm run bench:train [-- --only 100k,1m,ml100k --seed 1 --movielens path/to/u.data --json out.json]
+ *   npm run bench:train [-- --only 100k,1m,ml100k,threads --seed 1 --movielens path/to/u.data --json out.json]
  *
  * `--movielens` reads a real MovieLens-100k `u.data` (tab-separated user, item, rating,
  * timestamp) instead of the generated look-alike, for the directly comparable figure.
+ * `threads` measures what two worker threads can gain on this machine at best: the same
+ * CPU-bound loop twice in sequence, then in two workers at once.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import type { InteractionRow } from '../training/dataset.js';
 import { trainAndEvaluate, type TrainingResult } from '../training/run.js';
 import { generateMovieLensShaped, generatePlanted } from '../training/synthetic.js';
 
+/** A CPU-bound unit of work for the thread probe (plain JavaScript, run with `eval`). */
+const PROBE_WORKER = `
+const { parentPort } = require('node:worker_threads');
+const a = new Float32Array(1_000_000).fill(1.5);
+let sum = 0;
+for (let r = 0; r < 100; r++) for (let i = 0; i < a.length; i++) sum += a[i] * a[i];
+parentPort.postMessage(sum);
+`;
+
+function runProbeWorkers(count: number): Promise<void> {
+  return Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const worker = new Worker(PROBE_WORKER, { eval: true });
+          worker.once('message', () => void worker.terminate().then(() => resolve()));
+          worker.once('error', reject);
+        }),
+    ),
+  ).then(() => undefined);
+}
+
+async function threadProbe(): Promise<{ sequentialMs: number; parallelMs: number }[]> {
+  console.log('\n## Worker threads: best-case speed-up of 2 workers over 1');
+  console.log('| trial | 2 units in sequence, s | 2 units in 2 workers, s | speed-up |');
+  console.log('|---|---:|---:|---:|');
+  const trials: { sequentialMs: number; parallelMs: number }[] = [];
+  for (let trial = 1; trial <= 3; trial++) {
+    let start = performance.now();
+    await runProbeWorkers(1);
+    await runProbeWorkers(1);
+    const sequentialMs = performance.now() - start;
+    start = performance.now();
+    await runProbeWorkers(2);
+    const parallelMs = performance.now() - start;
+    trials.push({ sequentialMs, parallelMs });
+    console.log(
+      `| ${trial} | ${seconds(sequentialMs)} | ${seconds(parallelMs)} | ${(sequentialMs / parallelMs).toFixed(2)}× |`,
+    );
+  }
+  return trials;
+}
+
 const { values } = parseArgs({
   options: {
-    only: { type: 'string', default: '100k,1m,ml100k' },
+    only: { type: 'string', default: '100k,1m,ml100k,threads' },
     seed: { type: 'string', default: '1' },
     movielens: { type: 'string' },
     json: { type: 'string' },
@@ -185,5 +232,6 @@ if (only.has('1m')) {
   );
 }
 if (only.has('ml100k')) results.ml100k = summary(movieLensRun());
+if (only.has('threads')) results.threads = await threadProbe();
 console.log(`\nat the end: ${describeCalibration()}`);
 if (values.json) writeFileSync(values.json, JSON.stringify(results, null, 2));
