@@ -642,6 +642,31 @@ describe('API over HTTP against the pipeline', () => {
       await closing;
     });
 
+    it('answers 503 for lookups and reports Redis down while it is unreachable, and recovers', async () => {
+      await s.stack.stopRedis();
+      try {
+        await until('the client to notice', async () => (s.redis.status !== 'ready' ? true : undefined));
+        const lookup = await call(base, 'GET', `/v1/features/users/${uid(1)}`);
+        expect(lookup.status).toBe(503);
+        expect(lookup.body).toMatchObject({ error: 'unavailable' });
+        expect(String(lookup.body.reason)).toContain('Redis');
+        const ready = await call<{ status: string; dependencies: { name: string; status: string }[] }>(
+          base,
+          'GET',
+          '/ready',
+        );
+        expect(ready.status).toBe(503);
+        expect(ready.body.dependencies.find((d) => d.name === 'redis')?.status).toBe('down');
+      } finally {
+        await s.stack.restartRedis();
+      }
+      await until('lookups to work again', async () => {
+        // 200 in a full run; 404 when this test runs alone (no events posted): either way, served.
+        const r = await call(base, 'GET', `/v1/features/users/${uid(1)}`);
+        return r.status === 200 || r.status === 404 ? true : undefined;
+      });
+    });
+
     it('rate-limits per client and never leaks a stack trace on a 500', async () => {
       const limited = await s.api({ settings: { rateLimit: { max: 3, timeWindowMs: 60_000 } } });
       const statuses: number[] = [];
