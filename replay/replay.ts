@@ -37,7 +37,7 @@ export interface ReplayProgress {
   duplicates: number;
   produced: number;
   line: number;
-  /** validate: the --min-quality pass over the whole file; replay: the producing (or dry) pass. */
+  /** validate: a pass that produces nothing (--min-quality's first pass, --dry-run); replay: the producing pass. */
   phase: 'validate' | 'replay';
 }
 
@@ -295,7 +295,8 @@ export async function replayFile(options: ReplayOptions): Promise<ReplayResult> 
   }
 
   // 3. The replay itself (or the dry run).
-  const pass = await runPass('replay', !options.dryRun);
+  // A dry run only validates: its progress says so.
+  const pass = await runPass(options.dryRun ? 'validate' : 'replay', !options.dryRun);
   const b = pass.builder;
   const counts =
     `${plural(b.rowsRead, 'row')} read: ${b.accepted} accepted, ${b.rejected} rejected, ` +
