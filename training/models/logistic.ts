@@ -84,7 +84,7 @@ function standardise(
   return Z;
 }
 
-function sigmoid(z: number): number {
+export function sigmoid(z: number): number {
   return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
 }
 
@@ -215,5 +215,3 @@ function choleskySolve(A: Float64Array, b: Float64Array, D: number, x: Float64Ar
     x[i] = sum / L[i * D + i];
   }
 }
-
-export { sigmoid };
