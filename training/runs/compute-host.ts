@@ -1,0 +1,69 @@
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Logger } from '../../lib/logger.js';
+import type { ProgressEvent } from '../run.js';
+import { computeRun, type ComputeInput, type ComputeOutput } from './compute.js';
+
+/**
+ * Where a run's computation happens. `worker` (the trainer's default): on a worker thread, so a
+ * minute of fitting does not stall the event loop of the process — the API, the processors'
+ * heartbeats and the trainer's own consumer keep running in `recostream up`. `inline`: on the
+ * calling thread (tests, the one-shot CLI, benchmarks), which avoids copying the data.
+ */
+export type ComputeIsolation = 'worker' | 'inline';
+
+type WorkerMessage =
+  | { type: 'progress'; event: ProgressEvent }
+  | { type: 'done'; output: ComputeOutput }
+  | { type: 'error'; message: string; stack?: string };
+
+export function compute(
+  isolation: ComputeIsolation,
+  input: ComputeInput,
+  onProgress: (event: ProgressEvent) => void,
+  logger: Logger,
+): Promise<ComputeOutput> {
+  return isolation === 'inline'
+    ? computeRun(input, onProgress, logger)
+    : computeInWorker(input, onProgress, logger);
+}
+
+export function computeInWorker(
+  input: ComputeInput,
+  onProgress: (event: ProgressEvent) => void,
+  logger: Logger,
+): Promise<ComputeOutput> {
+  // From the TypeScript sources (tsx, vitest) the worker is a .ts file that needs tsx's loader;
+  // from the build it is plain JavaScript.
+  const fromSource = import.meta.url.endsWith('.ts');
+  const url = new URL(fromSource ? './compute-worker.ts' : './compute-worker.js', import.meta.url);
+  const worker = new Worker(fileURLToPath(url), {
+    workerData: { input, logLevel: logger.level, bindings: logger.bindings() },
+    ...(fromSource ? { execArgv: ['--import', 'tsx'] } : {}),
+  });
+  return new Promise<ComputeOutput>((resolve, reject) => {
+    let settled = false;
+    worker.on('message', (message: WorkerMessage) => {
+      if (message.type === 'progress') onProgress(message.event);
+      else if (message.type === 'done') {
+        settled = true;
+        resolve(message.output);
+      } else {
+        settled = true;
+        const err = new Error(message.message);
+        if (message.stack) err.stack = message.stack;
+        reject(err);
+      }
+    });
+    worker.on('error', (err) => {
+      if (settled) return;
+      settled = true;
+      reject(err);
+    });
+    worker.on('exit', (code) => {
+      if (settled) return;
+      settled = true;
+      reject(new Error(`the training worker exited with code ${code} before finishing`));
+    });
+  }).finally(() => void worker.terminate());
+}

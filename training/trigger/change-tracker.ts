@@ -1,0 +1,160 @@
+import type { Admin, Consumer, Kafka } from 'kafkajs';
+import type { Logger } from '../../lib/logger.js';
+import { itemFeaturesTopic, userFeaturesTopic } from '../../topology/topics.js';
+import type { EndOffsets } from '../snapshot/offsets.js';
+
+/**
+ * Counts the users and items whose features changed since the last run: a consumer (group
+ * `recostream-trainer.<version>`) tails `user-features.<v>` and `item-features.<v>` and remembers
+ * each changed key with the offset of its newest record. Changes are counted from a baseline —
+ * the end offsets of the last successful run's snapshot — so the count is exact across restarts:
+ * before consuming, the group's committed offsets are set to the baseline, and records below it
+ * are ignored. When a run succeeds, `advance(snapshotEnds)` forgets the keys that run saw; keys
+ * changed while it ran (at or past its snapshot's offsets) still count toward the next one.
+ */
+
+export interface ChangeTrackerOptions {
+  kafka: Kafka;
+  admin: Admin;
+  logger: Logger;
+  featureVersion: string;
+  /** The last successful run's snapshot offsets; unset: every key ever written counts. */
+  baseline?: EndOffsets;
+  /** Called after each batch of changes (the trainer evaluates its policy then). */
+  onChange?: () => void;
+  now?: () => number;
+}
+
+export function trainerGroupId(featureVersion: string): string {
+  return `recostream-trainer.${featureVersion}`;
+}
+
+interface ChangedKey {
+  topic: string;
+  partition: number;
+  offset: number;
+}
+
+export class ChangeTracker {
+  private readonly changed = new Map<string, ChangedKey>();
+  private readonly baseline: EndOffsets = new Map();
+  private readonly topics: [string, string];
+  private readonly log: Logger;
+  private consumer: Consumer | null = null;
+  private lastChange: number | null = null;
+
+  constructor(private readonly opts: ChangeTrackerOptions) {
+    this.topics = [userFeaturesTopic(opts.featureVersion), itemFeaturesTopic(opts.featureVersion)];
+    this.log = opts.logger.child({ part: 'change-tracker', version: opts.featureVersion });
+    for (const topic of this.topics) {
+      const ends = opts.baseline?.get(topic);
+      if (ends) this.baseline.set(topic, new Map(ends));
+    }
+  }
+
+  get featureVersion(): string {
+    return this.opts.featureVersion;
+  }
+
+  /** Distinct users + items changed since the baseline. */
+  get changedEntities(): number {
+    return this.changed.size;
+  }
+
+  /** When the newest change was consumed (the trainer's clock), or null. */
+  get lastChangeAt(): number | null {
+    return this.lastChange;
+  }
+
+  get running(): boolean {
+    return this.consumer !== null;
+  }
+
+  /** Positions the group at the baseline and starts consuming; throws when a topic is missing. */
+  async start(): Promise<void> {
+    const groupId = trainerGroupId(this.opts.featureVersion);
+    const existing = new Set(await this.opts.admin.listTopics());
+    const missing = this.topics.filter((t) => !existing.has(t));
+    if (missing.length > 0) throw new Error(`feature topic(s) ${missing.join(', ')} do not exist yet`);
+    for (const topic of this.topics) {
+      try {
+        const ends = this.baseline.get(topic);
+        if (ends && ends.size > 0) {
+          await this.opts.admin.setOffsets({
+            groupId,
+            topic,
+            partitions: [...ends].map(([partition, offset]) => ({ partition, offset: String(offset) })),
+          });
+        } else {
+          await this.opts.admin.resetOffsets({ groupId, topic, earliest: true });
+        }
+      } catch (err) {
+        // A previous member's session may still hold the group; records below the baseline are
+        // ignored anyway, so at worst keys between the committed offsets and the baseline are missed.
+        this.log.warn(
+          { err: (err as Error).message, topic },
+          'could not position the trainer group; resuming where it was',
+        );
+      }
+    }
+    const consumer = this.opts.kafka.consumer({
+      groupId,
+      allowAutoTopicCreation: false,
+      maxWaitTimeInMs: 500,
+    });
+    consumer.on(consumer.events.CRASH, (e) =>
+      this.log.error(
+        { err: e.payload.error.message, restart: e.payload.restart },
+        'change tracker consumer crashed',
+      ),
+    );
+    await consumer.connect();
+    try {
+      for (const topic of this.topics) await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.run({
+        eachBatch: async ({ batch }) => {
+          const floor = this.baseline.get(batch.topic)?.get(batch.partition) ?? 0;
+          const kind = batch.topic === this.topics[0] ? 'u' : 'i';
+          let counted = 0;
+          for (const m of batch.messages) {
+            const offset = Number(m.offset);
+            if (offset < floor || m.key === null) continue;
+            this.changed.set(`${kind}:${m.key.toString('utf8')}`, {
+              topic: batch.topic,
+              partition: batch.partition,
+              offset,
+            });
+            counted++;
+          }
+          if (counted > 0) {
+            this.lastChange = (this.opts.now ?? Date.now)();
+            this.opts.onChange?.();
+          }
+        },
+      });
+    } catch (err) {
+      await consumer.disconnect().catch(() => undefined);
+      throw err;
+    }
+    this.consumer = consumer;
+    this.log.info({ group: groupId, topics: this.topics }, 'tracking feature changes');
+  }
+
+  /** A run succeeded on a snapshot ending at `ends`: forget what it saw, count from there. */
+  advance(ends: EndOffsets): void {
+    for (const topic of this.topics) {
+      const topicEnds = ends.get(topic);
+      if (topicEnds) this.baseline.set(topic, new Map(topicEnds));
+    }
+    for (const [key, at] of this.changed) {
+      const end = this.baseline.get(at.topic)?.get(at.partition) ?? 0;
+      if (at.offset < end) this.changed.delete(key);
+    }
+  }
+
+  async stop(): Promise<void> {
+    const consumer = this.consumer;
+    this.consumer = null;
+    await consumer?.disconnect().catch(() => undefined);
+  }
+}
