@@ -12,9 +12,11 @@ import { sqlCommand } from './sql.js';
 import { processCommand } from './process.js';
 import { reprocessCommand } from './reprocess.js';
 import { versionsCommand } from './versions.js';
+import { upCommand } from './up.js';
 
 /** Only commands that work are registered here. */
 export function registerCommands(program: Command): void {
+  program.addCommand(upCommand());
   program.addCommand(schemasCommand());
   program.addCommand(configCommand());
   program.addCommand(brokerCommand());
