@@ -24,6 +24,12 @@ export interface RedisLaunchOptions {
   /** AOF with fsync every second (the default) keeps every acknowledged write across a crash. */
   appendOnly?: boolean;
   binary?: string;
+  /**
+   * Run redis-server in a process group of its own, so that a Ctrl-C in the terminal (sent to the
+   * whole foreground group) reaches only the parent, which then stops redis-server last, after
+   * the parts that write to it (`recostream up`). Default false.
+   */
+  ownProcessGroup?: boolean;
   logger: Logger;
 }
 
@@ -118,7 +124,10 @@ export async function launchRedis(opts: RedisLaunchOptions): Promise<RedisServer
     '--loglevel',
     'warning',
   ];
-  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(binary, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: opts.ownProcessGroup ?? false,
+  });
   child.stdout?.on('data', (d: Buffer) => log.debug(d.toString().trim()));
   child.stderr?.on('data', (d: Buffer) => log.warn(d.toString().trim()));
   child.on('exit', (code, signal) => log.info({ code, signal }, 'redis-server exited'));
