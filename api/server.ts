@@ -31,7 +31,20 @@ import { uploadRoutes } from './routes/uploads.js';
 export type { ApiDeps, ApiSettings } from './context.js';
 export { DEFAULT_API_SETTINGS } from './context.js';
 
-export type Api = FastifyInstance & { readonly settings: ApiSettings };
+/** One route of the API and the access its onRequest hook enforces (`open`: no key checked). */
+export interface ApiRoute {
+  method: string;
+  url: string;
+  access: 'open' | 'read' | 'write';
+  /** Largest request body the route accepts, in bytes. */
+  bodyLimit: number;
+}
+
+export type Api = FastifyInstance & {
+  readonly settings: ApiSettings;
+  /** Every route, as registered (HEAD routes of GETs included): what security tests enumerate. */
+  readonly routes: readonly ApiRoute[];
+};
 
 /** A client-sent request id is kept when it is short and plain; otherwise a fresh UUID. */
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -98,6 +111,7 @@ export async function buildApi(deps: ApiDeps, overrides: Partial<ApiSettings> = 
   const settings: ApiSettings = { ...DEFAULT_API_SETTINGS, ...overrides };
   const clients = defaultClients(deps, settings);
   const http = createHttpMetrics();
+  const routes: ApiRoute[] = [];
 
   const app = Fastify({
     loggerInstance: deps.logger.child({ part: 'api' }),
@@ -119,6 +133,19 @@ export async function buildApi(deps: ApiDeps, overrides: Partial<ApiSettings> = 
       },
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // The route table: registered before any route, so a new route cannot be missing from it.
+  app.addHook('onRoute', (route) => {
+    const hooks = [route.onRequest ?? []].flat();
+    const access = hooks.includes(clients.auth.hook('write'))
+      ? 'write'
+      : hooks.includes(clients.auth.hook('read'))
+        ? 'read'
+        : 'open';
+    for (const method of [route.method].flat()) {
+      routes.push({ method, url: route.url, access, bodyLimit: route.bodyLimit ?? settings.bodyLimitBytes });
+    }
+  });
 
   // JSON only (multipart in the upload scope): a text/plain body is refused with 415 rather
   // than parsed into a string that then fails validation.
@@ -211,7 +238,7 @@ export async function buildApi(deps: ApiDeps, overrides: Partial<ApiSettings> = 
 
   await app.register(apiScope, { clients, http });
   await app.ready();
-  return Object.assign(app, { settings }) as unknown as Api;
+  return Object.assign(app, { settings, routes }) as unknown as Api;
 }
 
 export interface RunningApi {

@@ -33,6 +33,11 @@ export const trainingRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/v1/training/runs',
     {
       onRequest: auth.hook('write'),
+      // A trigger without a body (curl -X POST) means "the defaults", not a validation error.
+      preValidation: (request, _reply, done) => {
+        if (request.body === undefined || request.body === null) request.body = {};
+        done();
+      },
       config: settings.expensiveRateLimit
         ? {
             rateLimit: {
@@ -45,19 +50,17 @@ export const trainingRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['training'],
         summary: 'Start a training run now (a manual trigger)',
         security,
-        body: Type.Optional(
-          Type.Object(
-            {
-              model: Type.Optional(
-                Type.Union(
-                  MODEL_KINDS.map((m) => Type.Literal(m)),
-                  { description: 'one model kind (default: all)' },
-                ),
+        body: Type.Object(
+          {
+            model: Type.Optional(
+              Type.Union(
+                MODEL_KINDS.map((m) => Type.Literal(m)),
+                { description: 'one model kind (default: all)' },
               ),
-              reason: Type.Optional(Type.String({ maxLength: 500 })),
-            },
-            { additionalProperties: false },
-          ),
+            ),
+            reason: Type.Optional(Type.String({ maxLength: 500 })),
+          },
+          { additionalProperties: false },
         ),
         response: {
           202: Type.Object({ run: TrainingRunSchema }),
@@ -73,7 +76,7 @@ export const trainingRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const trainer = trainerOrUnavailable(deps.trainer);
-      const outcome = await trainer.trigger({ model: request.body?.model, reason: request.body?.reason });
+      const outcome = await trainer.trigger({ model: request.body.model, reason: request.body.reason });
       if (!outcome.accepted) {
         return reply
           .code(409)

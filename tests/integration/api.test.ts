@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RecordProducer } from '../../api/ports.js';
+import type { RecordProducer, TrainerClient, TriggerRequest } from '../../api/ports.js';
 import type { RunningApi } from '../../api/server.js';
-import type { DeadLetter } from '../../schemas/types.js';
+import type { DeadLetter, TrainingRun } from '../../schemas/types.js';
 import { readTopic } from '../harness/kafka-io.js';
 import { startApiStack, type ApiStack } from '../support/api-stack.js';
 
@@ -457,6 +457,80 @@ describe('API over HTTP against the pipeline', () => {
       expect(String(r.body.reason)).toContain('trainer');
       const list = await call(base, 'GET', '/v1/training/runs', { key: WRITE_KEY });
       expect(list.status).toBe(503);
+    });
+  });
+
+  describe('training with a trainer wired', () => {
+    it('triggers, lists and reads runs through the TrainerClient interface', async () => {
+      const run = (id: string, status: string): TrainingRun => ({
+        run_id: id,
+        trigger: 'manual',
+        status,
+        feature_version: 'v1',
+        snapshot_offsets: [{ topic: 'user-features.v1', partition: 0, offset: 10 }],
+        snapshot_clock: 1,
+        protocol: 'temporal',
+        seed: 1,
+        data_sizes: { interactions: 10 },
+        params: {},
+        metrics: [{ model: 'als', split: 'test', metric: 'ndcg@10', value: 0.1 }],
+        durations_ms: {},
+        served_model: null,
+        promoted: false,
+        promotion_reason: null,
+        artifact_path: null,
+        artifact_checksum: null,
+        error: null,
+        started_at: 1,
+        finished_at: null,
+      });
+      const runs: TrainingRun[] = [];
+      const requests: TriggerRequest[] = [];
+      const trainer: TrainerClient = {
+        async trigger(request) {
+          requests.push(request);
+          const running = runs.find((r) => r.status === 'running');
+          if (running) return { accepted: false, reason: 'a run is in progress', running };
+          const started = run(`run-${runs.length + 1}`, 'running');
+          runs.unshift(started);
+          return { accepted: true, run: started };
+        },
+        listRuns: async ({ limit }) => runs.slice(0, limit),
+        getRun: async (id) => runs.find((r) => r.run_id === id) ?? null,
+      };
+      const withTrainer = await s.api({ apiKey: WRITE_KEY, trainer });
+      const started = await call<{ run: TrainingRun }>(withTrainer.url, 'POST', '/v1/training/runs', {
+        key: WRITE_KEY,
+        body: { model: 'als', reason: 'test' },
+      });
+      expect(started.status).toBe(202);
+      expect(started.body.run).toMatchObject({ run_id: 'run-1', status: 'running' });
+      expect(requests).toEqual([{ model: 'als', reason: 'test' }]);
+
+      const busy = await call(withTrainer.url, 'POST', '/v1/training/runs', { key: WRITE_KEY });
+      expect(busy.status).toBe(409);
+      expect(busy.body).toMatchObject({ error: 'conflict', running: { run_id: 'run-1' } });
+
+      const badModel = await call(withTrainer.url, 'POST', '/v1/training/runs', {
+        key: WRITE_KEY,
+        body: { model: 'gpt' },
+      });
+      expect(badModel.status).toBe(400);
+      expect(badModel.body).toMatchObject({ field: 'model' });
+
+      const list = await call<{ runs: TrainingRun[] }>(withTrainer.url, 'GET', '/v1/training/runs?limit=5', {
+        key: WRITE_KEY,
+      });
+      expect(list.status).toBe(200);
+      expect(list.body.runs.map((r) => r.run_id)).toEqual(['run-1']);
+      const one = await call<TrainingRun>(withTrainer.url, 'GET', '/v1/training/runs/run-1', {
+        key: WRITE_KEY,
+      });
+      expect(one.status).toBe(200);
+      expect(one.body.metrics[0]).toMatchObject({ metric: 'ndcg@10', value: 0.1 });
+      const none = await call(withTrainer.url, 'GET', '/v1/training/runs/run-9', { key: WRITE_KEY });
+      expect(none.status).toBe(404);
+      expect((await call(withTrainer.url, 'GET', '/v1/training/runs')).status).toBe(401);
     });
   });
 
