@@ -135,6 +135,7 @@ export async function runReadOnlyQuery(
   const started = performance.now();
   try {
     const result = await ch.withClient(async (client) => {
+      if (ch.mode === 'chdb') await refuseOutfile(client, sql);
       const rs = await client.query({
         query: sql,
         format: 'JSONCompact',
@@ -153,6 +154,29 @@ export async function runReadOnlyQuery(
     };
   } catch (err) {
     throw toSqlQueryError(err, { timeoutMs, sql });
+  }
+}
+
+/**
+ * chDB executes like clickhouse-local, where `INTO OUTFILE` is honoured: the result (or, with
+ * APPEND, an addition) is written to any path the process may write, and readonly = 1 does not
+ * stop it (a ClickHouse server refuses INTO OUTFILE from its HTTP interface). So in embedded mode
+ * the statement is first formatted by ClickHouse's own parser, which puts a top-level
+ * INTO OUTFILE clause at the start of a line and escapes line breaks inside literals and
+ * identifiers, and a query with that clause is refused as a write.
+ */
+async function refuseOutfile(client: ClickHouseClient, sql: string): Promise<void> {
+  const literal = `'${sql.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  const rs = await client.query({
+    query: `SELECT formatQuery(${literal}) AS formatted`,
+    format: 'JSONEachRow',
+  });
+  const [row] = await rs.json<{ formatted: string }>();
+  if (row && /^\s*INTO\s+OUTFILE\b/im.test(row.formatted)) {
+    throw new SqlQueryError(
+      'read_only',
+      'refused: SQL here is read-only, and INTO OUTFILE writes a file; the result is returned in the response instead',
+    );
   }
 }
 
