@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,6 +24,14 @@ import {
   waitForCommitted,
 } from '../support/clickhouse-sink.js';
 import { startEmbedded, tempDir, testLogger, type EmbeddedStack } from '../support/embedded.js';
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const CHUNKS = 40;
@@ -57,7 +66,7 @@ describe('ClickHouse sink crash and restart', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  function startSink(): ChildProcess {
+  function startSink(extraArgs: string[] = []): ChildProcess {
     starts++;
     const env: NodeJS.ProcessEnv = {
       ...process.env,
@@ -85,6 +94,7 @@ describe('ClickHouse sink crash and restart', () => {
         // The broker's minimum: a killed sink's partitions move to its replacement after 6 s.
         '--session-timeout-ms',
         '6000',
+        ...extraArgs,
       ],
       { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -132,6 +142,7 @@ describe('ClickHouse sink crash and restart', () => {
       const userRecords = new Map<string, UserFeatures>();
       const itemRecords = new Map<string, ItemFeatures>();
       const killsWithWorkOutstanding: number[] = [];
+      const healthPort = await freePort();
       let committed = 0;
 
       sink = startSink();
@@ -177,7 +188,8 @@ describe('ClickHouse sink crash and restart', () => {
           const produced = (chunk + 1) * EVENTS_PER_CHUNK;
           if (committed < produced) killsWithWorkOutstanding.push(produced - committed);
           await kill(sink, 'SIGKILL');
-          sink = startSink();
+          // The last one also serves /health and /metrics.
+          sink = startSink(chunk === KILL_AFTER_CHUNKS.at(-1) ? ['--health-port', String(healthPort)] : []);
         }
         await new Promise((r) => setTimeout(r, 50));
       }
@@ -190,6 +202,14 @@ describe('ClickHouse sink crash and restart', () => {
         itemFeaturesTopic('v2'),
       ]);
       await waitForCommitted(kafka, DEFAULT_SINK_GROUP, topics, { timeoutMs: 120_000 });
+      const healthRes = await fetch(`http://127.0.0.1:${healthPort}/health`);
+      expect(healthRes.status).toBe(200);
+      expect(await healthRes.json()).toMatchObject({ healthy: true, state: 'running', pendingRows: 0 });
+      const metricsText = await (await fetch(`http://127.0.0.1:${healthPort}/metrics`)).text();
+      expect(metricsText).toMatch(
+        /recostream_clickhouse_sink_rows_inserted_total\{table="interactions"\} \d+/,
+      );
+      expect(metricsText).toMatch(/recostream_clickhouse_sink_healthy 1/);
       expect(await kill(sink, 'SIGTERM')).toBe(0);
       expect(starts).toBe(KILL_AFTER_CHUNKS.length + 1);
       // The kills hit a sink with events still to store (not one that had caught up).

@@ -154,32 +154,37 @@ describe('ClickHouse sink', () => {
     );
     expect(months.map((m) => m.p)).toEqual(['202401', '202402']);
 
+    // Every column, times back to epoch milliseconds: what was produced is what is stored.
     const currentItems = await selectRows(
       ch.client,
-      `SELECT item_id, title, category, attributes, toUnixTimestamp64Milli(created_at) AS created_at FROM recostream.items_current`,
+      `SELECT * EXCEPT (kafka_partition, kafka_offset, inserted_at, created_at, ingest_time),
+              toUnixTimestamp64Milli(created_at) AS created_at, toUnixTimestamp64Milli(ingest_time) AS ingest_time
+       FROM recostream.items_current`,
     );
-    expect(currentItems).toEqual([
-      {
-        item_id: 'i1',
-        title: SAMPLES.Item.title,
-        category: SAMPLES.Item.category,
-        attributes: SAMPLES.Item.attributes,
-        created_at: SAMPLES.Item.created_at,
-      },
-    ]);
+    expect(currentItems).toEqual([SAMPLES.Item]);
     const currentUsers = await selectRows(
       ch.client,
-      `SELECT user_id, age, attributes FROM recostream.users_current ORDER BY user_id`,
+      `SELECT * EXCEPT (kafka_partition, kafka_offset, inserted_at, join_date, ingest_time),
+              toUnixTimestamp64Milli(join_date) AS join_date, toUnixTimestamp64Milli(ingest_time) AS ingest_time
+       FROM recostream.users_current ORDER BY user_id`,
     );
-    expect(currentUsers).toEqual([
-      { user_id: 'u1', age: SAMPLES.User.age, attributes: SAMPLES.User.attributes },
-      { user_id: 'u2', age: null, attributes: {} },
-    ]);
+    expect(currentUsers).toEqual(users);
     const runs = await selectRows(
       ch.client,
-      `SELECT run_id, status, metrics FROM recostream.training_runs FINAL`,
+      `SELECT * EXCEPT (kafka_partition, kafka_offset, inserted_at, is_deleted, snapshot_clock, started_at, finished_at),
+              toUnixTimestamp64Milli(snapshot_clock) AS snapshot_clock, toUnixTimestamp64Milli(started_at) AS started_at,
+              toUnixTimestamp64Milli(finished_at) AS finished_at
+       FROM recostream.training_runs FINAL`,
     );
-    expect(runs).toEqual([{ run_id: run.run_id, status: 'succeeded', metrics: run.metrics }]);
+    expect(runs).toEqual([run]);
+    const latestUser = await selectRows(
+      ch.client,
+      `SELECT * EXCEPT (kafka_partition, kafka_offset, inserted_at, as_of, updated_at, first_event_time, last_event_time),
+              toUnixTimestamp64Milli(as_of) AS as_of, toUnixTimestamp64Milli(updated_at) AS updated_at,
+              toUnixTimestamp64Milli(first_event_time) AS first_event_time, toUnixTimestamp64Milli(last_event_time) AS last_event_time
+       FROM recostream.user_features_latest WHERE version = 'v1'`,
+    );
+    expect(latestUser).toEqual([userFeatures('u1', 'v1', 3)]);
 
     const history = await selectRows(
       ch.client,
