@@ -19,7 +19,13 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          include: ['tests/integration/**/*.test.ts', 'tests/compat/**/*.test.ts', 'tests/e2e/**/*.test.ts'],
+          include: [
+            'tests/integration/**/*.test.ts',
+            'tests/compat/**/*.test.ts',
+            'tests/e2e/**/*.test.ts',
+            // The fast part of the reliability suite; all of it: npm run test:reliability.
+            'tests/reliability/**/*.fast.test.ts',
+          ],
           environment: 'node',
           testTimeout: 120_000,
           hookTimeout: 120_000,
