@@ -185,7 +185,8 @@ export function toSqlQueryError(err: unknown, ctx: { timeoutMs: number; sql: str
   if (err instanceof SqlQueryError) return err;
   const e = err as { message?: string; code?: string; type?: string };
   const message = (e.message ?? String(err)).trim();
-  const code = typeof e.code === 'string' ? e.code : undefined;
+  // ClickHouse's codes are numbers; a Node error code (ECONNREFUSED) means ClickHouse never answered.
+  const code = typeof e.code === 'string' && /^\d+$/.test(e.code) ? e.code : undefined;
   const type = typeof e.type === 'string' ? e.type : undefined;
   switch (type) {
     case 'READONLY':

@@ -148,6 +148,18 @@ describe('read-only SQL', () => {
     expect((format as Error).message).toMatch(/leave FORMAT out/);
   });
 
+  it('reports a ClickHouse server that refuses connections as unavailable', async () => {
+    const refusing = await openReadOnlyClickHouse({ url: 'http://127.0.0.1:9', chdbDir, logger: testLogger });
+    try {
+      const err = await runReadOnlyQuery(refusing, 'SELECT 1').catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(SqlQueryError);
+      expect((err as SqlQueryError).kind).toBe('unavailable');
+      expect((err as SqlQueryError).message).toMatch(/ECONNREFUSED|connect/);
+    } finally {
+      await refusing.close();
+    }
+  });
+
   describe('recostream sql', () => {
     let api: Server;
     let apiPort: number;
