@@ -14,7 +14,11 @@ export function brokerCommand(): Command {
     )
     .option('--port <port>', 'TCP port to listen on', port, 9092)
     .option('--data-dir <dir>', 'directory of the broker data (default: $DATA_DIR/kafka or ./data/kafka)')
-    .option('--host <host>', 'interface to bind', '127.0.0.1')
+    .option(
+      '--host <host>',
+      'interface to bind: 127.0.0.1 accepts clients on this machine only; 0.0.0.0 (every interface) exposes the broker and the registry to the network, with no authentication — firewall them, and set --advertised-host to the name clients use',
+      '127.0.0.1',
+    )
     .option('--advertised-host <host>', 'host clients are told to connect to (containers, NAT)')
     .option('--advertised-port <port>', 'port clients are told to connect to', port)
     .option(

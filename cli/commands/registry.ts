@@ -25,7 +25,11 @@ export function registryCommand(): Command {
     )
     .option('--kafka <brokers>', 'broker(s) to store schemas in (default: $KAFKA_BROKERS)', brokerList)
     .option('--port <port>', 'HTTP port to listen on', port, 8081)
-    .option('--host <host>', 'interface to bind', '127.0.0.1')
+    .option(
+      '--host <host>',
+      'interface to bind: 127.0.0.1 accepts clients on this machine only; 0.0.0.0 (every interface) exposes the registry to the network, with no authentication — firewall it',
+      '127.0.0.1',
+    )
     .option('--topic <name>', 'the storage topic (compacted, one partition)', '_schemas')
     .action(async (opts: { kafka?: string[]; port: number; host: string; topic: string }) => {
       const { createLogger } = await import('../../lib/logger.js');
