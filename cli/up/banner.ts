@@ -6,7 +6,6 @@ export interface BannerInput {
   addresses: UpAddresses;
   embedded: { kafka: boolean; registry: boolean; redis: boolean; clickhouse: boolean };
   dataDir: string;
-  trainerRunning: boolean;
 }
 
 function where(embedded: boolean, address: string, note: string): string {
@@ -25,7 +24,7 @@ export function addressesText(b: BannerInput): string {
     `  registry     ${where(b.embedded.registry, b.addresses.registry, 'embedded')}`,
     `  Redis        ${where(b.embedded.redis, b.addresses.redis, 'spawned redis-server')}`,
     `  ClickHouse   ${ch}`,
-    `  trainer      ${b.trainerRunning ? 'running' : 'not in this build (training routes answer 503)'}`,
+    `  trainer      this process (models in ${b.dataDir}/models)`,
     `  DATA_DIR     ${b.dataDir}`,
     '',
   ].join('\n');
@@ -67,6 +66,7 @@ export function tryThisText(t: TryThisInput): string {
     `  curl -s '${t.apiUrl}/v1/users/${encodeURIComponent(user)}/recommendations?k=5'${readAuth}`,
     `  curl -s ${t.apiUrl}/v1/sql -H 'content-type: application/json'${writeAuth} -d '${sqlBody}'`,
     `  ${env}npx recostream sql "SELECT toDate(event_time) AS day, uniqExact(user_id) AS dau FROM interactions FINAL GROUP BY day ORDER BY day DESC LIMIT 7"`,
+    `  curl -s -X POST ${t.apiUrl}/v1/training/runs -H 'content-type: application/json'${writeAuth} -d '{"model":"als"}'`,
     `  curl -s ${t.apiUrl}/ready        # dependencies, component health, processor lag`,
     '  More queries: docs/SQL.md. Ctrl-C stops everything in order; starting again resumes from DATA_DIR.',
     '',

@@ -66,7 +66,6 @@ export async function runUpCommand(opts: UpCommandOptions): Promise<void> {
     addresses: stack.addresses,
     embedded: stack.embedded,
     dataDir: stack.config.dataDir,
-    trainerRunning: stack.trainerRunning,
   };
   process.stdout.write(addressesText(banner));
 

@@ -54,7 +54,6 @@ export interface UpStack {
   api: RunningApi;
   /** Read-only SQL on the ClickHouse this process writes. */
   sql: ReadOnlyClickHouse;
-  trainerRunning: boolean;
   lag(): Promise<UpLag>;
   /** Stops everything in order; safe to call more than once. */
   stop(): Promise<void>;
@@ -292,18 +291,7 @@ export async function startUpStack(options: UpStackOptions): Promise<UpStack> {
     );
     closers.push({ name: 'processors', close: () => processors.stop() });
 
-    const trainer = await step('trainer', () =>
-      startUpTrainer({
-        config,
-        kafka,
-        serde,
-        clickhouse: clickhouse.client,
-        logger: logger.child({ part: 'trainer' }),
-      }),
-    );
-    if (trainer) closers.push({ name: 'trainer', close: () => trainer.stop() });
-
-    // SQL on the chDB this process owns: the API must not claim the directory a second time.
+    // SQL on the chDB this process owns (API and trainer): nothing may claim the directory a second time.
     const sql = await openReadOnlyClickHouse({
       url: config.clickhouseUrl,
       chdbDir,
@@ -312,11 +300,16 @@ export async function startUpStack(options: UpStackOptions): Promise<UpStack> {
     });
     closers.push({ name: 'read-only ClickHouse', close: () => sql.close() });
 
+    const trainer = await step('trainer', () =>
+      startUpTrainer({ config, kafka, serde, clickhouse: sql, logger }),
+    );
+    closers.push({ name: 'trainer', close: () => trainer.stop() });
+
     // Closed after the server (below): the API's producer flushes what the last requests produced.
     const wired = await wireApi(config, logger, {
       clickhouse: sql,
-      trainer: trainer?.client ?? null,
-      servedModels: trainer?.servedModels ?? null,
+      trainer: trainer.client,
+      servedModels: trainer.servedModels,
     });
     closers.push({ name: 'API producer and clients', close: () => wired.close() });
 
@@ -384,7 +377,6 @@ export async function startUpStack(options: UpStackOptions): Promise<UpStack> {
       serde,
       api,
       sql,
-      trainerRunning: trainer !== null,
       lag,
       stop,
     };

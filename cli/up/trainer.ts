@@ -1,40 +1,66 @@
-import type { ClickHouseClient } from '@clickhouse/client';
 import type { Kafka } from 'kafkajs';
 import type { TrainerClient } from '../../api/ports.js';
 import type { ServedModelSource } from '../../api/recommend/types.js';
 import type { Config } from '../../lib/config.js';
 import type { Logger } from '../../lib/logger.js';
+import type { ReadOnlyClickHouse } from '../../sinks/clickhouse/query.js';
 import type { AvroSerde } from '../../schemas/serde.js';
 
 /**
- * The training daemon inside `recostream up`.
- *
- * TRAINER SLOT: training/ does not export a daemon (`startTrainer(deps)`) yet. Until it does,
- * `up` runs without one: the API's training routes answer 503 and recommendations come from
- * live popularity. When it lands: call it here with these deps, return its TrainerClient, its
- * served-model source and its stop(), and set TRAINER_WIRED to true.
- * tests/unit/cli/up-trainer.test.ts fails as soon as training exports `startTrainer` while this
- * slot is still empty, and tests/e2e/up.test.ts checks the training routes accordingly.
+ * The training daemon inside `recostream up`: it follows the active feature version, trains when
+ * its trigger policy fires or when asked (POST /v1/training/runs), reads labels from the
+ * ClickHouse this process writes, and promotes models into DATA_DIR/models, from where the API
+ * serves them without a restart.
  */
-export const TRAINER_WIRED = false;
 
 export interface UpTrainerDeps {
   config: Config;
   kafka: Kafka;
   serde: AvroSerde;
-  clickhouse: ClickHouseClient;
+  /** Read-only SQL on the sink's tables (labels). */
+  clickhouse: ReadOnlyClickHouse;
   logger: Logger;
 }
 
 export interface UpTrainer {
   client: TrainerClient;
-  servedModels: ServedModelSource | null;
+  servedModels: ServedModelSource;
   stop(): Promise<void>;
 }
 
-export async function startUpTrainer(deps: UpTrainerDeps): Promise<UpTrainer | null> {
-  deps.logger.warn(
-    'no training daemon in this build: training routes answer 503, recommendations by live popularity',
-  );
-  return null;
+export async function startUpTrainer(deps: UpTrainerDeps): Promise<UpTrainer> {
+  const [{ startTrainer }, { trainerClient }, { promotedModelSource }, { createRedis }] = await Promise.all([
+    import('../../training/trainer.js'),
+    import('../../training/trainer-client.js'),
+    import('../../training/serving/model-source.js'),
+    import('../../lib/redis.js'),
+  ]);
+  const { config, logger } = deps;
+  // Follows the active-version pointer, so a `reprocess --switch` retargets training too.
+  const redis = config.redisUrl
+    ? createRedis(config.redisUrl, logger, { enableAutoPipelining: false })
+    : undefined;
+  try {
+    const trainer = await startTrainer({
+      kafka: deps.kafka,
+      serde: deps.serde,
+      clickhouse: deps.clickhouse,
+      dataDir: config.dataDir,
+      logger,
+      featureVersion: config.featureVersion,
+      redis,
+    });
+    return {
+      client: trainerClient(trainer),
+      servedModels: promotedModelSource({ dataDir: config.dataDir, logger }),
+      stop: async () => {
+        // A run in progress finishes first, so its record does not stay `running`.
+        await trainer.close();
+        redis?.disconnect();
+      },
+    };
+  } catch (err) {
+    redis?.disconnect();
+    throw err;
+  }
 }
