@@ -33,9 +33,16 @@ export interface InteractionRow {
 /**
  * A feature record as published on `user-features.<v>` / `item-features.<v>` (the latest value
  * per key). Numeric fields are read by name; `favorite_category` (user) and `category` (item)
- * are the categorical fields training uses; anything else is ignored.
+ * are the categorical fields training uses; anything else is ignored. Typed as `object` so that
+ * the schemas' generated interfaces (which have no index signature) are accepted as they are;
+ * fields are read with `featureField`.
  */
-export type FeatureRecord = Readonly<Record<string, unknown>>;
+export type FeatureRecord = object;
+
+/** The value of field `name` of a feature record (undefined when absent). */
+export function featureField(record: FeatureRecord, name: string): unknown {
+  return (record as Readonly<Record<string, unknown>>)[name];
+}
 export type FeatureRecords = ReadonlyMap<string, FeatureRecord> | Readonly<Record<string, FeatureRecord>>;
 
 /** String id <-> dense index (0..size-1, in order of first appearance). */
@@ -171,7 +178,7 @@ export function buildDataset(rows: Iterable<InteractionRow>, options: BuildDatas
   const itemCategory = new Int32Array(items.size).fill(-1);
   if (itemFeatures) {
     for (const [id, record] of itemFeatures) {
-      const category = record.category;
+      const category = featureField(record, 'category');
       if (typeof category === 'string' && category.length > 0) {
         itemCategory[items.indexOf(id)] = categories.add(category);
       }

@@ -1,5 +1,6 @@
 import {
   EVENT_TYPE_CODE,
+  featureField,
   type Dataset,
   type FeatureRecord,
   type IdIndex,
@@ -117,7 +118,7 @@ export function snapshotFeatures(dataset: Dataset): RankingFeatures {
   if (dataset.userFeatures) {
     for (const [id, record] of dataset.userFeatures) {
       const u = users.indexOf(id);
-      const category = record.favorite_category;
+      const category = featureField(record, 'favorite_category');
       if (u >= 0 && typeof category === 'string') favorite[u] = categories.indexOf(category);
     }
   }
@@ -146,13 +147,15 @@ export function featureMatrixFromRecords(
     for (const [id, record] of records) {
       const row = index.indexOf(id);
       if (row < 0) continue;
-      const asOf = numeric(record.as_of);
+      const asOf = numeric(featureField(record, 'as_of'));
       for (let f = 0; f < d; f++) {
         const name = names[f];
         let value: number;
-        if (name === 'days_since_first_event') value = (asOf - numeric(record.first_event_time)) / DAY_MS;
-        else if (name === 'days_since_last_event') value = (asOf - numeric(record.last_event_time)) / DAY_MS;
-        else value = numeric(record[name]);
+        if (name === 'days_since_first_event')
+          value = (asOf - numeric(featureField(record, 'first_event_time'))) / DAY_MS;
+        else if (name === 'days_since_last_event')
+          value = (asOf - numeric(featureField(record, 'last_event_time'))) / DAY_MS;
+        else value = numeric(featureField(record, name));
         values[row * d + f] = value;
       }
     }

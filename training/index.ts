@@ -1,6 +1,7 @@
 /** The training core's public surface, for the trainer daemon, the CLI and the API. */
 export {
   buildDataset,
+  featureField,
   EVENT_TYPES,
   IdIndex,
   subsetDataset,

@@ -1,6 +1,7 @@
 import {
   EVENT_TYPE_CODE,
   EVENT_TYPES,
+  featureField,
   latestEventTime,
   type Dataset,
   type EventType,
@@ -53,7 +54,7 @@ export class PopularityModel implements Recommender {
     if (p.source === 'item-features') {
       if (!data.itemFeatures) throw new Error('popularity source item-features needs item feature records');
       for (const [id, record] of data.itemFeatures) {
-        const score = record.popularity_score;
+        const score = featureField(record, 'popularity_score');
         const i = data.items.indexOf(id);
         if (i >= 0 && typeof score === 'number' && Number.isFinite(score)) scores[i] = score;
       }
