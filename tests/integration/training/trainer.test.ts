@@ -14,7 +14,13 @@ import { plantedInteractions, startTrainingStack, type TrainingStack } from '../
  */
 
 const MINUTE = 60_000;
-const events = plantedInteractions({ users: 120, items: 80, interactions: 4000, seed: 11 });
+const events = plantedInteractions({
+  users: 120,
+  items: 80,
+  interactions: 4000,
+  seed: 11,
+  lifecycles: false,
+});
 const nUsers = new Set(events.map((e) => e.user_id)).size;
 const nItems = new Set(events.map((e) => e.item_id)).size;
 /** Between the user count and users + items: the users alone stay below it. */
