@@ -204,21 +204,31 @@ export async function writeInteractions(
   const write = (e: PendingEvent): void => {
     written++;
     const eventId = `evt_${written}`;
-    const fields = [
-      eventId,
-      userId(e.user),
-      itemId(e.item),
-      e.type,
-      e.rating === null ? '' : String(e.rating),
-      iso.format(e.time),
-      `sess_${e.session}`,
-      e.device,
-      e.page,
-      e.price === null ? '' : e.price.toFixed(2),
-    ];
-    if (dirty > 0 && rng.chance(dirty)) dirtyRow(fields, rng, previousEventId);
+    const rating = e.rating === null ? '' : String(e.rating);
+    const time = iso.format(e.time);
+    const price = e.price === null ? '' : e.price.toFixed(2);
+    if (dirty > 0 && rng.chance(dirty)) {
+      const fields = [
+        eventId,
+        userId(e.user),
+        itemId(e.item),
+        e.type,
+        rating,
+        time,
+        `sess_${e.session}`,
+        e.device,
+        e.page,
+        price,
+      ];
+      dirtyRow(fields, rng, previousEventId);
+      out.line(fields.join(','));
+    } else {
+      // The clean row (nearly all of them) as one template: no array per row.
+      out.line(
+        `${eventId},user_${e.user + 1},item_${e.item + 1},${e.type},${rating},${time},sess_${e.session},${e.device},${e.page},${price}`,
+      );
+    }
     previousEventId = eventId;
-    out.line(fields.join(','));
   };
 
   const nextItem = (current: number | null): number => {
