@@ -76,7 +76,15 @@ export interface DecodeOptions {
    * to; a record keyed otherwise would update one entity from two partitions at once.
    */
   keyField: 'user_id' | 'item_id';
+  /** Read the repartition headers (item processor). */
+  readProvenance?: boolean;
 }
+
+function rejected(m: RawMessage, code: string, reason: string, field: string | null = null): InputRecord {
+  return { kind: 'rejected', offset: m.offset, code, reason, field, raw: m.value, rawKey: m.key };
+}
+
+const NO_PROVENANCE: Provenance = { version: null, originPartition: null, originOffset: null };
 
 export async function decodeMessages(
   messages: readonly RawMessage[],
@@ -84,11 +92,8 @@ export async function decodeMessages(
 ): Promise<InputRecord[]> {
   const out: InputRecord[] = [];
   for (const m of messages) {
-    const reject = (code: string, reason: string, field: string | null = null): void => {
-      out.push({ kind: 'rejected', offset: m.offset, code, reason, field, raw: m.value, rawKey: m.key });
-    };
     if (m.value === null) {
-      reject('null_value', 'message has no value (a tombstone is not an interaction)');
+      out.push(rejected(m, 'null_value', 'message has no value (a tombstone is not an interaction)'));
       continue;
     }
     let event: Interaction;
@@ -102,24 +107,29 @@ export async function decodeMessages(
           throw new RegistryUnavailableError(`schema id ${schemaId} could not be fetched: ${err.message}`);
         }
       }
-      reject(err.reason, `${err.reason}: ${err.message}`);
+      out.push(rejected(m, err.reason, `${err.reason}: ${err.message}`));
       continue;
     }
     const problem = interactionProblem(event);
     if (problem) {
-      reject('invalid_interaction', `invalid_interaction: ${problem[1]}`, problem[0]);
+      out.push(rejected(m, 'invalid_interaction', `invalid_interaction: ${problem[1]}`, problem[0]));
       continue;
     }
     const key = m.key?.toString('utf8') ?? null;
     if (key !== event[opts.keyField]) {
-      reject(
-        'key_mismatch',
-        `key_mismatch: message key ${key === null ? 'is null' : JSON.stringify(key)} but ${opts.keyField} is ${JSON.stringify(event[opts.keyField])}; records must be keyed by ${opts.keyField}`,
-        opts.keyField,
+      const got = key === null ? 'is null' : JSON.stringify(key);
+      out.push(
+        rejected(
+          m,
+          'key_mismatch',
+          `key_mismatch: message key ${got} but ${opts.keyField} is ${JSON.stringify(event[opts.keyField])}; records must be keyed by ${opts.keyField}`,
+          opts.keyField,
+        ),
       );
       continue;
     }
-    out.push({ kind: 'event', offset: m.offset, event, raw: m.value, provenance: provenanceOf(m.headers) });
+    const provenance = opts.readProvenance ? provenanceOf(m.headers) : NO_PROVENANCE;
+    out.push({ kind: 'event', offset: m.offset, event, raw: m.value, provenance });
   }
   return out;
 }

@@ -208,6 +208,7 @@ export class FeatureProcessor<S extends EntityState> {
             serde: this.opts.serde,
             registryUrl: this.opts.registryUrl,
             keyField: this.spec.keyField,
+            readProvenance: this.opts.repartitioned ?? false,
           });
           result = await this.attempt(tx, ref, records, heartbeat, () => isRunning() && !isStale());
         } catch (err) {
@@ -271,8 +272,11 @@ export class FeatureProcessor<S extends EntityState> {
     active: () => boolean,
   ): Promise<AttemptResult<S>> {
     const { spec, opts } = this;
+    const t0 = performance.now();
     await opts.catalog?.catchUp(keepAlive);
+    const t1 = performance.now();
     const loaded = await loadState(tx, spec, ref, records, opts.repartitioned ?? false);
+    const t2 = performance.now();
     const now = Date.now();
     const plan = planBatch(records, loaded.state, {
       spec,
@@ -303,8 +307,28 @@ export class FeatureProcessor<S extends EntityState> {
       ...(opts.forward ? repartitionMessages(plan, opts.version, ref.partition) : []),
       ...(await featureMessages(opts.serde, spec, opts.version, plan, now)),
     ];
+    const t3 = performance.now();
     await produceAll(this.producer!, outputs);
+    const t4 = performance.now();
     const written = await writeState(tx, spec, ref, plan, loaded.epoch);
+    const t5 = performance.now();
+    this.log.debug(
+      {
+        partition: ref.partition,
+        records: records.length,
+        applied: plan.applied.length,
+        entities: plan.entities.size,
+        outputs: outputs.length,
+        ms: {
+          catalog: Math.round(t1 - t0),
+          load: Math.round(t2 - t1),
+          plan: Math.round(t3 - t2),
+          produce: Math.round(t4 - t3),
+          write: Math.round(t5 - t4),
+        },
+      },
+      written === 'applied' ? 'batch applied' : 'batch write aborted: offset moved',
+    );
     return written === 'applied' ? { kind: 'applied', plan } : { kind: 'conflict' };
   }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import { Command, type Redis } from 'ioredis';
 
 /**
  * A Lua script run by its SHA (EVALSHA), loaded with EVAL the first time a server does not know
@@ -18,11 +18,15 @@ export class LuaScript {
     keys: readonly string[],
     args: readonly (string | number)[],
   ): Promise<unknown> {
+    // sendCommand rather than callBuffer: with auto-pipelining on, ioredis' call() takes the
+    // first argument for the command name.
+    const send = (name: string, first: string) =>
+      redis.sendCommand(new Command(name, [first, keys.length, ...keys, ...args], { replyEncoding: null }));
     try {
-      return await redis.callBuffer('EVALSHA', this.sha, keys.length, ...keys, ...args);
+      return await send('evalsha', this.sha);
     } catch (err) {
       if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
-      return redis.callBuffer('EVAL', this.source, keys.length, ...keys, ...args);
+      return send('eval', this.source);
     }
   }
 }
