@@ -152,7 +152,7 @@ describe('temporalSplit', () => {
   });
 });
 
-describe('kfold', () => {
+describe('kfold', { timeout: 120_000 }, () => {
   it('puts every event in exactly one test fold and in the other folds train sets', () => {
     fc.assert(
       fc.property(
@@ -202,7 +202,7 @@ describe('confidenceWeights', () => {
   });
 });
 
-describe('sampleNegatives', () => {
+describe('sampleNegatives', { timeout: 120_000 }, () => {
   const data = buildDataset(planted.rows);
   const interacted = csrFromCoordinates(
     data.interactions.user,

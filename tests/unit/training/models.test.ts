@@ -27,7 +27,8 @@ function bytes(array: Float32Array): Buffer {
   return Buffer.from(array.buffer, array.byteOffset, array.byteLength);
 }
 
-describe('determinism', () => {
+// Generous timeouts: the suite shares 2 vCPUs with integration tests in CI.
+describe('determinism', { timeout: 120_000 }, () => {
   const planted = generatePlanted(SMALL);
   const data = buildDataset(planted.rows, { itemFeatures: planted.itemFeatures });
 
@@ -53,7 +54,7 @@ describe('determinism', () => {
   });
 });
 
-describe('save/load', () => {
+describe('save/load', { timeout: 120_000 }, () => {
   const planted = generatePlanted(SMALL);
   const data = buildDataset(planted.rows, { itemFeatures: planted.itemFeatures });
   const params = { mf: { nFactors: 8, nEpochs: 5 }, als: { factors: 8, iterations: 3 } };
@@ -165,7 +166,7 @@ function planted(kind: 'implicit' | 'explicit'): { data: Dataset; train: Dataset
   return { data, train: subsetDataset(data, split.train), test: subsetDataset(data, split.test) };
 }
 
-describe('explicit MF', () => {
+describe('explicit MF', { timeout: 120_000 }, () => {
   it('beats the global-mean predictor on RMSE with default (Surprise SVD) params', () => {
     const { train, test } = planted('explicit');
     const mf = MatrixFactorization.fit(train);
@@ -185,7 +186,7 @@ describe('explicit MF', () => {
   }, 60_000);
 });
 
-describe('recommend', () => {
+describe('recommend', { timeout: 120_000 }, () => {
   it('returns top-k item ids, honours exclusions, and falls back for unknown users', async () => {
     const { recommend } = await import('../../../training/recommend.js');
     const generated = generatePlanted(SMALL);
@@ -206,7 +207,7 @@ describe('recommend', () => {
   });
 });
 
-describe('implicit ALS', () => {
+describe('implicit ALS', { timeout: 120_000 }, () => {
   it('decreases the weighted implicit loss at every sweep', () => {
     const generated = generatePlanted(SMALL);
     const data = buildDataset(generated.rows);

@@ -102,7 +102,7 @@ describe('on explicit ratings with planted preference structure', () => {
   });
 });
 
-describe('reproducibility and protocols', () => {
+describe('reproducibility and protocols', { timeout: 120_000 }, () => {
   const planted = generatePlanted({ users: 150, items: 120, interactions: 6000, seed: 5 });
   const params = { mf: { nFactors: 8, nEpochs: 5 }, als: { factors: 8, iterations: 4 } };
   const run = (seed: number): TrainingResult =>
