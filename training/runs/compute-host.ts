@@ -1,4 +1,6 @@
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../lib/logger.js';
 import type { ProgressEvent } from '../run.js';
@@ -33,14 +35,20 @@ export function computeInWorker(
   onProgress: (event: ProgressEvent) => void,
   logger: Logger,
 ): Promise<ComputeOutput> {
-  // From the TypeScript sources (tsx, vitest) the worker is a .ts file that needs tsx's loader;
-  // from the build it is plain JavaScript.
-  const fromSource = import.meta.url.endsWith('.ts');
-  const url = new URL(fromSource ? './compute-worker.ts' : './compute-worker.js', import.meta.url);
-  const worker = new Worker(fileURLToPath(url), {
-    workerData: { input, logLevel: logger.level, bindings: logger.bindings() },
-    ...(fromSource ? { execArgv: ['--import', 'tsx'] } : {}),
-  });
+  const workerData = { input, logLevel: logger.level, bindings: logger.bindings() };
+  let worker: Worker;
+  if (import.meta.url.endsWith('.ts')) {
+    // From the TypeScript sources (tsx, vitest) the worker is a .ts module. Node 20 does not carry
+    // the parent's loader hooks (nor `--import tsx` in execArgv) into a worker, so the worker
+    // registers tsx itself before importing the module.
+    const tsxApiCjs = createRequire(import.meta.url).resolve('tsx/esm/api');
+    const tsxApi = pathToFileURL(path.join(path.dirname(tsxApiCjs), 'index.mjs')).href;
+    const url = new URL('./compute-worker.ts', import.meta.url).href;
+    const bootstrap = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(url)}); });`;
+    worker = new Worker(bootstrap, { eval: true, workerData });
+  } else {
+    worker = new Worker(fileURLToPath(new URL('./compute-worker.js', import.meta.url)), { workerData });
+  }
   return new Promise<ComputeOutput>((resolve, reject) => {
     let settled = false;
     worker.on('message', (message: WorkerMessage) => {
