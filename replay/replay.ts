@@ -305,6 +305,13 @@ export async function replayFile(options: ReplayOptions): Promise<ReplayResult> 
     if (pass.error) throw pass.error;
     if (pass.interrupted)
       return finish(pass, 'interrupted', `Interrupted after line ${b.lastLine}; ${counts}.`);
+    if (options.minQuality !== undefined && b.quality().score < options.minQuality) {
+      return finish(
+        pass,
+        'below_min_quality',
+        `Dry run: ${counts}; quality score ${b.quality().score} is below --min-quality ${options.minQuality}, so a replay would produce nothing.`,
+      );
+    }
     return finish(
       pass,
       'dry_run',

@@ -140,6 +140,24 @@ describe('replayFile', () => {
     expect(ok.status).toBe('completed');
   });
 
+  it('on a dry run, --min-quality says whether the file would pass (exit 2 when not)', async () => {
+    const low = await replayFile({
+      kind: 'interactions',
+      input: await file('dry-low.csv', BAD),
+      dryRun: true,
+      minQuality: 90,
+    });
+    expect([low.status, low.exitCode]).toEqual(['below_min_quality', EXIT.belowMinQuality]);
+    expect(low.message).toMatch(/a replay would produce nothing/);
+    const fine = await replayFile({
+      kind: 'interactions',
+      input: await file('dry-ok.csv', BAD),
+      dryRun: true,
+      minQuality: 10,
+    });
+    expect([fine.status, fine.exitCode]).toEqual(['dry_run', EXIT.ok]);
+  });
+
   it('stops at a batch boundary when aborted, with counts that still add up', async () => {
     const rows = ['user_id,item_id,event_type,timestamp'];
     for (let i = 0; i < 20_000; i++) rows.push(`u${i % 50},i${i % 70},view,${1714557600 + i}`);
