@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -13,6 +12,7 @@ import { createAuthenticator } from './auth.js';
 import { DEFAULT_API_SETTINGS, type ApiClients, type ApiDeps, type ApiSettings } from './context.js';
 import { errorBody, handleError } from './errors.js';
 import { createHttpMetrics, type HttpMetrics } from './http-metrics.js';
+import { responseHeadersHook, securityHeaders } from './security-headers.js';
 import { clickhouseProbe, kafkaProbe, redisProbe, registryProbe } from './readiness.js';
 import { PopularityRecommender, RedisPopularItems } from './recommend/popularity.js';
 import { clickhousePurchases, noPurchaseHistory } from './recommend/purchases.js';
@@ -159,10 +159,7 @@ export async function buildApi(deps: ApiDeps, overrides: Partial<ApiSettings> = 
       );
   });
 
-  app.addHook('onRequest', (request, reply, done) => {
-    void reply.header('x-request-id', request.id);
-    done();
-  });
+  app.addHook('onRequest', responseHeadersHook(await securityHeaders()));
   // Graceful shutdown: requests in flight when close() starts get `connection: close`, so their
   // keep-alive connections end with the response instead of holding close() for the keep-alive
   // timeout (72 s).
@@ -193,7 +190,6 @@ export async function buildApi(deps: ApiDeps, overrides: Partial<ApiSettings> = 
     done();
   });
 
-  await app.register(helmet, { global: true });
   if (settings.corsOrigins.length > 0) {
     await app.register(cors, { origin: settings.corsOrigins, credentials: false });
   }

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { errorResponses } from '../http-schemas/common.js';
+import { bearerSecurity, errorResponses } from '../http-schemas/common.js';
 import type { HttpMetrics } from '../http-metrics.js';
 
 /**
@@ -16,6 +16,7 @@ export const metricsRoutes: FastifyPluginAsyncTypebox<{ http: HttpMetrics }> = a
       onRequest: auth.hook('read'),
       schema: {
         tags: ['operations'],
+        security: auth.guarded('read') ? bearerSecurity : [],
         summary: 'Prometheus metrics: HTTP latency by route, pipeline metrics',
         response: { 200: Type.String(), ...errorResponses },
       },

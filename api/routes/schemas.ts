@@ -6,7 +6,7 @@ import { valueSubject } from '../../schemas/serde.js';
 import { RECORD_NAMES, type RecordName } from '../../schemas/types.js';
 import { declaredTopics } from '../../topology/topics.js';
 import { ApiError } from '../errors.js';
-import { errorResponses } from '../http-schemas/common.js';
+import { bearerSecurity, errorResponses } from '../http-schemas/common.js';
 
 /**
  * The Avro schemas with their registry ids, and a dry-run of the input normalisation (what
@@ -65,6 +65,7 @@ const KINDS: readonly RecordKind[] = ['interactions', 'items', 'users'];
 export const schemaRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { deps, auth, settings } = app.clients;
   const topics = declaredTopics(deps.config.featureVersion);
+  const security = auth.guarded('read') ? bearerSecurity : [];
 
   /** A record name or a topic name -> the record and the topic it is the value of. */
   function resolve(name: string): { record: RecordName; topic: string } {
@@ -89,6 +90,7 @@ export const schemaRoutes: FastifyPluginAsyncTypebox = async (app) => {
       onRequest: auth.hook('read'),
       schema: {
         tags: ['schemas'],
+        security,
         summary: 'The records and the topics they are the values of',
         response: {
           200: Type.Object({
@@ -111,6 +113,7 @@ export const schemaRoutes: FastifyPluginAsyncTypebox = async (app) => {
       onRequest: auth.hook('read'),
       schema: {
         tags: ['schemas'],
+        security,
         summary: 'An Avro schema and its schema registry id',
         params: Type.Object({
           name: Type.String({
@@ -142,6 +145,7 @@ export const schemaRoutes: FastifyPluginAsyncTypebox = async (app) => {
       onRequest: auth.hook('read'),
       schema: {
         tags: ['schemas'],
+        security,
         summary: 'Dry-run validation: what ingestion would make of sample records (nothing is produced)',
         body: Type.Object(
           {
