@@ -135,7 +135,7 @@ export async function runReadOnlyQuery(
   const started = performance.now();
   try {
     const result = await ch.withClient(async (client) => {
-      if (ch.mode === 'chdb') await refuseOutfile(client, sql);
+      if (ch.mode === 'chdb') await refuseSideEffects(client, sql);
       const rs = await client.query({
         query: sql,
         format: 'JSONCompact',
@@ -165,7 +165,7 @@ export async function runReadOnlyQuery(
  * INTO OUTFILE clause at the start of a line and escapes line breaks inside literals and
  * identifiers, and a query with that clause is refused as a write.
  */
-async function refuseOutfile(client: ClickHouseClient, sql: string): Promise<void> {
+async function refuseSideEffects(client: ClickHouseClient, sql: string): Promise<void> {
   const literal = `'${sql.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
   const rs = await client.query({
     query: `SELECT formatQuery(${literal}) AS formatted`,
@@ -176,6 +176,13 @@ async function refuseOutfile(client: ClickHouseClient, sql: string): Promise<voi
     throw new SqlQueryError(
       'read_only',
       'refused: SQL here is read-only, and INTO OUTFILE writes a file; the result is returned in the response instead',
+    );
+  } // KILL QUERY is allowed to a readonly user for its own queries — and in chDB every query, the
+  // sink's inserts and the trainer's reads included, is the same user's.
+  if (row && /^\s*KILL\b/i.test(row.formatted)) {
+    throw new SqlQueryError(
+      'read_only',
+      "refused: SQL here is read-only, and KILL stops other parts' queries",
     );
   }
 }

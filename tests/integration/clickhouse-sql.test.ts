@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -109,6 +110,16 @@ describe('read-only SQL', () => {
     const settings = await expectRefused(ro, `SELECT count() FROM interactions SETTINGS readonly = 0`);
     expect(settings.message).toMatch(/readonly/);
     await expectRefused(ro, `SELECT count() FROM interactions SETTINGS max_result_rows = 0`);
+    // Table functions reach files and the network: readonly = 1 refuses them.
+    await expectRefused(ro, `SELECT * FROM file('/etc/hostname', 'LineAsString')`);
+    await expectRefused(ro, `SELECT * FROM url('http://127.0.0.1:9/x', 'LineAsString')`);
+    // What readonly = 1 lets through in chDB (files written by INTO OUTFILE, KILL of the other
+    // parts' queries) is refused before the query runs.
+    for (const sql of [`SELECT 1 INTO OUTFILE '${dir}/out.txt'`, `KILL QUERY WHERE 1`]) {
+      const err = await runReadOnlyQuery(ro, sql).catch((e: unknown) => e);
+      expect(err, sql).toMatchObject({ kind: 'read_only' });
+    }
+    expect(existsSync(path.join(dir, 'out.txt'))).toBe(false);
     // Nothing changed, and the writing session (the sink's) is not made read-only by any of it.
     const [{ n }] = (await selectRows<{ n: number }>(
       ch!.client,
