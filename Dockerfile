@@ -22,6 +22,10 @@ RUN npm run build
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
+# Production dependencies only, at the versions package-lock.json pins. `npm install` rather than
+# `npm ci`: npm ci refuses a lock file that does not list every platform's optional packages
+# (chDB's and rollup's per-platform builds), and the registry mirror the lock was written with
+# does not serve all of them (the same reason as in .ci/run).
 RUN npm install --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
 FROM node:20-bookworm-slim
@@ -34,7 +38,9 @@ COPY --from=build /app/dist ./dist
 COPY package.json ./
 COPY schemas/*.avsc ./schemas/
 COPY sinks/clickhouse/migrations ./sinks/clickhouse/migrations
-RUN mkdir -p /data && chown node:node /data
+# /data/models exists in the image so that a volume mounted there (compose: api and trainer share
+# the promoted models) starts owned by the non-root user.
+RUN mkdir -p /data/models && chown -R node:node /data
 USER node
 VOLUME ["/data"]
 EXPOSE 3000
