@@ -9,6 +9,8 @@ import { createFeatureReader } from '../sinks/redis/reader.js';
 import type { ApiDeps } from './context.js';
 import { KafkaRecordProducer } from './kafka-producer.js';
 import type { TrainerClient } from './ports.js';
+import { followPromotedRuns } from './recommend/promoted-runs.js';
+import { artifactModelSource } from './recommend/served-model.js';
 import type { ServedModelSource } from './recommend/types.js';
 import { replayUploads } from './uploads.js';
 
@@ -63,6 +65,13 @@ export async function wireApi(config: Config, logger: Logger, options: WireOptio
       const ch = clickhouse;
       closers.push(() => ch.close());
     }
+    // The served model: followed on the training-runs topic unless the caller has its own.
+    let servedModels = options.servedModels ?? null;
+    if (options.servedModels === undefined) {
+      const follower = await followPromotedRuns(kafka, serde, log);
+      closers.unshift(() => follower.stop());
+      servedModels = artifactModelSource(() => follower.current());
+    }
     const deps: ApiDeps = {
       config,
       logger,
@@ -75,7 +84,7 @@ export async function wireApi(config: Config, logger: Logger, options: WireOptio
       clickhouse,
       uploads: replayUploads(replaySink, log),
       trainer: options.trainer ?? null,
-      servedModels: options.servedModels ?? null,
+      servedModels,
     };
     return {
       deps,

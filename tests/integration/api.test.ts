@@ -1,7 +1,15 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecordProducer, TrainerClient, TriggerRequest } from '../../api/ports.js';
+import { followPromotedRuns } from '../../api/recommend/promoted-runs.js';
+import { artifactModelSource } from '../../api/recommend/served-model.js';
 import type { RunningApi } from '../../api/server.js';
+import { buildDataset, type InteractionRow } from '../../training/dataset.js';
+import { fitModel } from '../../training/models/index.js';
+import { produce } from '../support/clickhouse-sink.js';
 import type { DeadLetter, TrainingRun } from '../../schemas/types.js';
 import { readTopic } from '../harness/kafka-io.js';
 import { startApiStack, type ApiStack } from '../support/api-stack.js';
@@ -449,6 +457,52 @@ describe('API over HTTP against the pipeline', () => {
     });
   });
 
+  describe('recommendations from a promoted model', () => {
+    it('serves the promoted run of the training-runs topic, naming its run id', async () => {
+      const dir = await mkdtemp(path.join(tmpdir(), 'recostream-api-model-'));
+      try {
+        const T = Date.now() - 60_000;
+        const rows: InteractionRow[] = [
+          { user_id: uid(1), item_id: iid('m1'), event_type: 'purchase', rating: null, event_time: T },
+          { user_id: uid(2), item_id: iid('m1'), event_type: 'purchase', rating: null, event_time: T },
+          { user_id: uid(2), item_id: iid('m2'), event_type: 'click', rating: null, event_time: T },
+          { user_id: uid(3), item_id: iid('m3'), event_type: 'view', rating: null, event_time: T },
+        ];
+        await fitModel('popularity', buildDataset(rows)).save(dir);
+        const runId = `run-${run}`;
+        const record: TrainingRun = {
+          ...trainingRun(runId, 'succeeded'),
+          promoted: true,
+          served_model: 'popularity',
+          artifact_path: dir,
+          finished_at: Date.now(),
+        };
+        await produce(s.kafka, s.serde, 'training-runs', 'TrainingRun', [{ key: runId, value: record }]);
+        const follower = await followPromotedRuns(s.kafka, s.serde, s.stack.logger);
+        try {
+          const served = await s.api({
+            deps: { servedModels: artifactModelSource(() => follower.current()) },
+          });
+          const r = await until('the promoted model to serve', async () => {
+            const x = await call<{ run_id: string | null; items: { item_id: string; run_id: string }[] }>(
+              served.url,
+              'GET',
+              `/v1/users/${uid(1)}/recommendations?k=3`,
+            );
+            return x.status === 200 && x.body.run_id === runId ? x : undefined;
+          });
+          // uid(1) purchased iid(1) (not in this model) and iid('m1') is the model's top item.
+          expect(r.body.items.map((i) => i.item_id)).toEqual([iid('m1'), iid('m2'), iid('m3')]);
+          expect(r.body.items[0]!.run_id).toBe(runId);
+        } finally {
+          await follower.stop();
+        }
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  });
+
   describe('training', () => {
     it('answers 503 with a clear body while no trainer is wired', async () => {
       const r = await call(base, 'POST', '/v1/training/runs', { key: WRITE_KEY, body: {} });
@@ -462,28 +516,6 @@ describe('API over HTTP against the pipeline', () => {
 
   describe('training with a trainer wired', () => {
     it('triggers, lists and reads runs through the TrainerClient interface', async () => {
-      const run = (id: string, status: string): TrainingRun => ({
-        run_id: id,
-        trigger: 'manual',
-        status,
-        feature_version: 'v1',
-        snapshot_offsets: [{ topic: 'user-features.v1', partition: 0, offset: 10 }],
-        snapshot_clock: 1,
-        protocol: 'temporal',
-        seed: 1,
-        data_sizes: { interactions: 10 },
-        params: {},
-        metrics: [{ model: 'als', split: 'test', metric: 'ndcg@10', value: 0.1 }],
-        durations_ms: {},
-        served_model: null,
-        promoted: false,
-        promotion_reason: null,
-        artifact_path: null,
-        artifact_checksum: null,
-        error: null,
-        started_at: 1,
-        finished_at: null,
-      });
       const runs: TrainingRun[] = [];
       const requests: TriggerRequest[] = [];
       const trainer: TrainerClient = {
@@ -491,7 +523,7 @@ describe('API over HTTP against the pipeline', () => {
           requests.push(request);
           const running = runs.find((r) => r.status === 'running');
           if (running) return { accepted: false, reason: 'a run is in progress', running };
-          const started = run(`run-${runs.length + 1}`, 'running');
+          const started = trainingRun(`run-${runs.length + 1}`, 'running');
           runs.unshift(started);
           return { accepted: true, run: started };
         },
@@ -766,6 +798,32 @@ describe('API over HTTP against the pipeline', () => {
     });
   });
 });
+
+/** A training run record with the fields the routes show. */
+function trainingRun(id: string, status: string): TrainingRun {
+  return {
+    run_id: id,
+    trigger: 'manual',
+    status,
+    feature_version: 'v1',
+    snapshot_offsets: [{ topic: 'user-features.v1', partition: 0, offset: 10 }],
+    snapshot_clock: 1,
+    protocol: 'temporal',
+    seed: 1,
+    data_sizes: { interactions: 10 },
+    params: {},
+    metrics: [{ model: 'als', split: 'test', metric: 'ndcg@10', value: 0.1 }],
+    durations_ms: {},
+    served_model: null,
+    promoted: false,
+    promotion_reason: null,
+    artifact_path: null,
+    artifact_checksum: null,
+    error: null,
+    started_at: 1,
+    finished_at: null,
+  };
+}
 
 /** The value of the last message with `key` on `topic` (null for a tombstone), read raw. */
 async function lastMessageOf(s: ApiStack, topic: string, key: string): Promise<Buffer | null | undefined> {
