@@ -143,6 +143,19 @@ describe('logistic regression', () => {
     expect(model.weights[0]).toBeLessThan(2.4);
     expect(model.weights[1]).toBeLessThan(-0.7);
     expect(model.weights[1]).toBeGreaterThan(-1.3);
+    // The same rows in another order give the same optimum (up to summation rounding).
+    const order = Array.from({ length: n }, (_, r) => n - 1 - r);
+    const Xr = new Float32Array(n * 2);
+    const yr = new Uint8Array(n);
+    order.forEach((from, to) => {
+      Xr[to * 2] = X[from * 2];
+      Xr[to * 2 + 1] = X[from * 2 + 1];
+      yr[to] = y[from];
+    });
+    const reordered = fitLogistic(Xr, yr, 2, { l2: 0 });
+    expect(reordered.weights[0]).toBeCloseTo(model.weights[0], 6);
+    expect(reordered.weights[1]).toBeCloseTo(model.weights[1], 6);
+    expect(reordered.bias).toBeCloseTo(model.bias, 6);
   });
 });
 
