@@ -12,6 +12,7 @@ import { sqlCommand } from './sql.js';
 import { processCommand } from './process.js';
 import { reprocessCommand } from './reprocess.js';
 import { versionsCommand } from './versions.js';
+import { trainCommand, trainerCommand } from './train.js';
 import { upCommand } from './up.js';
 
 /** Only commands that work are registered here. */
@@ -30,4 +31,6 @@ export function registerCommands(program: Command): void {
   program.addCommand(reprocessCommand());
   program.addCommand(versionsCommand());
   program.addCommand(apiCommand());
+  program.addCommand(trainerCommand());
+  program.addCommand(trainCommand());
 }

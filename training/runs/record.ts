@@ -184,3 +184,10 @@ export function metricTableOf(run: TrainingRun): Map<string, Map<string, Record<
   }
   return table;
 }
+
+const PROMOTION_METRIC = /^(?:rmse|mae|(?:precision|recall|ndcg|map|hit_rate|coverage)@[1-9][0-9]*)$/;
+
+/** Whether `name` is a metric of the run's tables that promotion can compare on. */
+export function isPromotionMetric(name: string): boolean {
+  return PROMOTION_METRIC.test(name);
+}
