@@ -1,13 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { Redis } from 'ioredis';
 import type { Kafka } from 'kafkajs';
 import { KafkaRecordProducer } from '../../api/kafka-producer.js';
 import type { TrainerClient } from '../../api/ports.js';
 import { startApi, type ApiDeps, type ApiSettings, type RunningApi } from '../../api/server.js';
 import { replayUploads } from '../../api/uploads.js';
-import { openClickHouse, type ClickHouseHandle } from '../../lib/clickhouse.js';
+import type { ClickHouseHandle } from '../../lib/clickhouse.js';
 import { startProcessors, type RunningProcessors } from '../../processors/start.js';
 import { ensureTopics } from '../../processors/topics.js';
 import { createKafkaReplaySink } from '../../replay/kafka-sink.js';
@@ -54,7 +51,12 @@ export interface ApiStack {
 
 export async function startApiStack(options: ApiStackOptions = {}): Promise<ApiStack> {
   const version = options.version ?? 'v1';
-  const stack = await startStack({ redis: true, broker: true, registry: true });
+  const stack = await startStack({
+    redis: true,
+    broker: true,
+    registry: true,
+    clickhouse: options.clickhouse,
+  });
   const closers: (() => Promise<unknown>)[] = [];
   const stop = async () => {
     for (const close of closers.reverse()) await close().catch(() => undefined);
@@ -87,9 +89,8 @@ export async function startApiStack(options: ApiStackOptions = {}): Promise<ApiS
     let clickhouse: ReadOnlyClickHouse | null = null;
     let sink: ClickHouseSink | undefined;
     if (options.clickhouse) {
-      const chdbDir = await mkdtemp(path.join(tmpdir(), 'recostream-api-chdb-'));
-      closers.push(() => rm(chdbDir, { recursive: true, force: true }));
-      owner = await openClickHouse({ chdbDir, logger: stack.logger });
+      // chDB in the stack's data dir, or the ClickHouse container with TEST_INFRA=containers.
+      owner = await stack.openClickHouse();
       closers.push(() => owner!.close());
       sink = await startClickHouseSink({
         kafka,
@@ -101,7 +102,12 @@ export async function startApiStack(options: ApiStackOptions = {}): Promise<ApiS
         topicRefreshMs: 2_000,
       });
       closers.push(() => sink!.stop());
-      clickhouse = await openReadOnlyClickHouse({ chdbDir, owner, logger: stack.logger });
+      clickhouse = await openReadOnlyClickHouse({
+        url: stack.clickhouseUrl,
+        chdbDir: stack.chdbDir,
+        owner,
+        logger: stack.logger,
+      });
       const ro = clickhouse;
       closers.push(() => ro.close());
     }
