@@ -1,6 +1,6 @@
 import type { ItemState } from '../../sinks/redis/feature-state.js';
 import { emptyItemState } from '../../sinks/redis/feature-state.js';
-import { itemFeatureValues } from '../../sinks/redis/feature-values.js';
+import { itemFeaturesRecord } from '../../sinks/redis/feature-values.js';
 import { decodeItemState, encodeItemState } from '../../sinks/redis/state-codec.js';
 import { TOPIC, itemFeaturesTopic } from '../../topology/topics.js';
 import { applyItemEvent, finishItemState, itemSeenCandidates } from '../features/apply.js';
@@ -21,13 +21,11 @@ export const itemFeaturesSpec: EntitySpec<ItemState> = {
   finish: finishItemState,
   async encodeFeatureRecord(serde, version, id, s, clock, now) {
     const topic = itemFeaturesTopic(version);
-    const value = await serde.encode(topic, 'ItemFeatures', {
-      item_id: id,
-      version,
-      as_of: clock,
-      updated_at: now,
-      ...itemFeatureValues(s, clock),
-    });
+    const value = await serde.encode(
+      topic,
+      'ItemFeatures',
+      itemFeaturesRecord(id, s, { version, as_of: clock, updated_at: now }),
+    );
     return { topic, key: id, value };
   },
 };

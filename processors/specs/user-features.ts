@@ -1,6 +1,6 @@
 import type { UserState } from '../../sinks/redis/feature-state.js';
 import { emptyUserState } from '../../sinks/redis/feature-state.js';
-import { userFeatureValues } from '../../sinks/redis/feature-values.js';
+import { userFeaturesRecord } from '../../sinks/redis/feature-values.js';
 import { decodeUserState, encodeUserState } from '../../sinks/redis/state-codec.js';
 import { TOPIC, userFeaturesTopic } from '../../topology/topics.js';
 import { applyUserEvent, finishUserState, userSeenCandidates } from '../features/apply.js';
@@ -21,13 +21,11 @@ export const userFeaturesSpec: EntitySpec<UserState> = {
   finish: finishUserState,
   async encodeFeatureRecord(serde, version, id, s, clock, now) {
     const topic = userFeaturesTopic(version);
-    const value = await serde.encode(topic, 'UserFeatures', {
-      user_id: id,
-      version,
-      as_of: clock,
-      updated_at: now,
-      ...userFeatureValues(s, clock),
-    });
+    const value = await serde.encode(
+      topic,
+      'UserFeatures',
+      userFeaturesRecord(id, s, { version, as_of: clock, updated_at: now }),
+    );
     return { topic, key: id, value };
   },
 };

@@ -84,7 +84,9 @@ export interface ItemState extends EntityState {
   popularity: DecayedSum;
 }
 
-function emptyEntity(): EntityState {
+// Built as plain literals: object spread is an order of magnitude slower in V8 and these run
+// once per entity per batch.
+export function emptyUserState(): UserState {
   return {
     total: 0,
     counts: zeroCounts(),
@@ -94,12 +96,6 @@ function emptyEntity(): EntityState {
     lastEventTime: Number.NEGATIVE_INFINITY,
     windowTimes: [],
     updatedAt: 0,
-  };
-}
-
-export function emptyUserState(): UserState {
-  return {
-    ...emptyEntity(),
     uniqueItems: 0,
     activeDays: 0,
     monetaryValue: 0,
@@ -110,7 +106,18 @@ export function emptyUserState(): UserState {
 }
 
 export function emptyItemState(): ItemState {
-  return { ...emptyEntity(), uniqueUsers: 0, popularity: { value: 0, ref: Number.NEGATIVE_INFINITY } };
+  return {
+    total: 0,
+    counts: zeroCounts(),
+    ratingCount: 0,
+    ratingSum: 0,
+    firstEventTime: Number.POSITIVE_INFINITY,
+    lastEventTime: Number.NEGATIVE_INFINITY,
+    windowTimes: [],
+    updatedAt: 0,
+    uniqueUsers: 0,
+    popularity: { value: 0, ref: Number.NEGATIVE_INFINITY },
+  };
 }
 
 /** The value of a decayed sum at `clock` (>= its reference time). */

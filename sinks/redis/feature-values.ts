@@ -1,4 +1,9 @@
-import type { ItemFeatureValues, UserFeatureValues } from '../../schemas/types.js';
+import type {
+  ItemFeatures,
+  ItemFeatureValues,
+  UserFeatures,
+  UserFeatureValues,
+} from '../../schemas/types.js';
 import {
   WINDOWS,
   decayedValueAt,
@@ -18,6 +23,7 @@ function ratio(numerator: number, denominator: number): number | null {
   return denominator === 0 ? null : numerator / denominator;
 }
 
+/** What users and items share; callers add their own fields to the object (no spreads: hot path). */
 function common(s: EntityState, clock: number) {
   return {
     total_interactions: s.total,
@@ -55,29 +61,52 @@ export function favoriteCategory(categories: ReadonlyMap<string, number>): strin
 export function userFeatureValues(s: UserState, clock: number): UserFeatureValues {
   let distinctCategories = 0;
   for (const count of s.categories.values()) if (count > 0) distinctCategories++;
-  return {
-    ...common(s, clock),
-    unique_items: s.uniqueItems,
-    active_days: s.activeDays,
-    purchases_7d: countInWindow(s.purchaseTimes, clock, WINDOWS['7d']),
-    purchases_30d: countInWindow(s.purchaseTimes, clock, WINDOWS['30d']),
-    conversion_rate: ratio(s.counts.purchase, s.counts.view),
-    recent_items: s.recentItems.map((r) => r.item),
-    favorite_category: favoriteCategory(s.categories),
-    monetary_value: s.monetaryValue,
-    avg_price_point: ratio(s.monetaryValue, s.counts.purchase),
-    diversity_score: s.total === 0 ? 0 : distinctCategories / s.total,
-  };
+  const v = common(s, clock) as UserFeatureValues;
+  v.unique_items = s.uniqueItems;
+  v.active_days = s.activeDays;
+  v.purchases_7d = countInWindow(s.purchaseTimes, clock, WINDOWS['7d']);
+  v.purchases_30d = countInWindow(s.purchaseTimes, clock, WINDOWS['30d']);
+  v.conversion_rate = ratio(s.counts.purchase, s.counts.view);
+  v.recent_items = s.recentItems.map((r) => r.item);
+  v.favorite_category = favoriteCategory(s.categories);
+  v.monetary_value = s.monetaryValue;
+  v.avg_price_point = ratio(s.monetaryValue, s.counts.purchase);
+  v.diversity_score = s.total === 0 ? 0 : distinctCategories / s.total;
+  return v;
 }
 
 export function itemFeatureValues(s: ItemState, clock: number): ItemFeatureValues {
-  const values = common(s, clock);
-  return {
-    ...values,
-    unique_users: s.uniqueUsers,
-    ctr: ratio(s.counts.click, s.counts.view),
-    purchase_rate: ratio(s.counts.purchase, s.counts.view),
-    popularity_score: decayedValueAt(s.popularity, clock),
-    trending_score: values.cnt_7d === 0 ? null : values.cnt_24h / (values.cnt_7d / 7),
-  };
+  const v = common(s, clock) as ItemFeatureValues;
+  v.unique_users = s.uniqueUsers;
+  v.ctr = ratio(s.counts.click, s.counts.view);
+  v.purchase_rate = ratio(s.counts.purchase, s.counts.view);
+  v.popularity_score = decayedValueAt(s.popularity, clock);
+  v.trending_score = v.cnt_7d === 0 ? null : v.cnt_24h / (v.cnt_7d / 7);
+  return v;
+}
+
+export interface RecordHeader {
+  version: string;
+  /** The clock the windowed values are evaluated at. */
+  as_of: number;
+  updated_at: number;
+}
+
+/** A full UserFeatures record: the values as of `header.as_of` plus the header and the id. */
+export function userFeaturesRecord(id: string, s: UserState, header: RecordHeader): UserFeatures {
+  const r = userFeatureValues(s, header.as_of) as UserFeatures;
+  r.user_id = id;
+  r.version = header.version;
+  r.as_of = header.as_of;
+  r.updated_at = header.updated_at;
+  return r;
+}
+
+export function itemFeaturesRecord(id: string, s: ItemState, header: RecordHeader): ItemFeatures {
+  const r = itemFeatureValues(s, header.as_of) as ItemFeatures;
+  r.item_id = id;
+  r.version = header.version;
+  r.as_of = header.as_of;
+  r.updated_at = header.updated_at;
+  return r;
 }

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { ItemFeatures, UserFeatures } from '../../schemas/types.js';
-import { itemFeatureValues, userFeatureValues } from './feature-values.js';
+import { itemFeaturesRecord, userFeaturesRecord } from './feature-values.js';
 import { CLOCK_MEMBER, KEY_ROOT, keys, type EntityKind } from './keys.js';
 import { LuaScript } from './script.js';
 import { decodeItemState, decodeUserState, type RawHash } from './state-codec.js';
@@ -84,14 +84,11 @@ export function createFeatureReader(redis: Redis): FeatureReader {
       return hashes.map((hash, i) => {
         const state = decodeUserState(hash);
         if (!state) return null;
-        const asOf = clock ?? state.lastEventTime;
-        const full: UserFeatures = {
-          user_id: ids[i]!,
+        const full = userFeaturesRecord(ids[i]!, state, {
           version,
-          as_of: asOf,
+          as_of: clock ?? state.lastEventTime,
           updated_at: state.updatedAt,
-          ...userFeatureValues(state, asOf),
-        };
+        });
         return project(full, options.fields, 'user_id');
       });
     },
@@ -102,14 +99,11 @@ export function createFeatureReader(redis: Redis): FeatureReader {
       return hashes.map((hash, i) => {
         const state = decodeItemState(hash);
         if (!state) return null;
-        const asOf = clock ?? state.lastEventTime;
-        const full: ItemFeatures = {
-          item_id: ids[i]!,
+        const full = itemFeaturesRecord(ids[i]!, state, {
           version,
-          as_of: asOf,
+          as_of: clock ?? state.lastEventTime,
           updated_at: state.updatedAt,
-          ...itemFeatureValues(state, asOf),
-        };
+        });
         return project(full, options.fields, 'item_id');
       });
     },

@@ -73,17 +73,17 @@ function decodeEntity(hash: RawHash, into: EntityState): void {
   into.updatedAt = num(hash, FIELD.updatedAt);
 }
 
+// Fields are added to one object (no spreads: this runs per entity per batch).
 export function encodeUserState(s: UserState): HashFields {
   const recent: [string, number][] = s.recentItems.map((r) => [r.item, r.time]);
-  return {
-    ...encodeEntity(s),
-    [FIELD.uniqueItems]: String(s.uniqueItems),
-    [FIELD.activeDays]: String(s.activeDays),
-    [FIELD.monetaryValue]: String(s.monetaryValue),
-    [FIELD.categories]: JSON.stringify(Object.fromEntries(s.categories)),
-    [FIELD.recentItems]: JSON.stringify(recent),
-    [FIELD.purchaseTimes]: encodeTimes(s.purchaseTimes),
-  };
+  const fields = encodeEntity(s);
+  fields[FIELD.uniqueItems] = String(s.uniqueItems);
+  fields[FIELD.activeDays] = String(s.activeDays);
+  fields[FIELD.monetaryValue] = String(s.monetaryValue);
+  fields[FIELD.categories] = JSON.stringify(Object.fromEntries(s.categories));
+  fields[FIELD.recentItems] = JSON.stringify(recent);
+  fields[FIELD.purchaseTimes] = encodeTimes(s.purchaseTimes);
+  return fields;
 }
 
 /** null for an empty hash (an entity never seen). */
@@ -103,12 +103,11 @@ export function decodeUserState(hash: RawHash): UserState | null {
 }
 
 export function encodeItemState(s: ItemState): HashFields {
-  return {
-    ...encodeEntity(s),
-    [FIELD.uniqueUsers]: String(s.uniqueUsers),
-    [FIELD.popularityValue]: String(s.popularity.value),
-    [FIELD.popularityRef]: String(s.popularity.ref),
-  };
+  const fields = encodeEntity(s);
+  fields[FIELD.uniqueUsers] = String(s.uniqueUsers);
+  fields[FIELD.popularityValue] = String(s.popularity.value);
+  fields[FIELD.popularityRef] = String(s.popularity.ref);
+  return fields;
 }
 
 export function decodeItemState(hash: RawHash): ItemState | null {
