@@ -7,6 +7,9 @@
 /** Epoch values below this are seconds; above, milliseconds. 1e11 s is the year 5138 and 1e11 ms is March 1973. */
 const SECONDS_MS_BOUNDARY = 1e11;
 
+/** The largest time a JavaScript Date holds (±100,000,000 days around 1970). */
+const MAX_TIME_MS = 8.64e15;
+
 const ISO =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?)?$/;
 
@@ -16,6 +19,8 @@ function fromEpoch(n: number): TimestampResult {
   if (!Number.isFinite(n)) return { ok: false, reason: `epoch value ${n} is not a finite number` };
   if (n < 0) return { ok: false, reason: `epoch value ${n} is negative` };
   const ms = Math.abs(n) < SECONDS_MS_BOUNDARY ? n * 1000 : n;
+  // Beyond it no Date (nor an ISO string for the error message) exists for the value.
+  if (ms > MAX_TIME_MS) return { ok: false, reason: `epoch value ${n} is beyond the year 275760` };
   return { ok: true, ms: Math.round(ms) };
 }
 

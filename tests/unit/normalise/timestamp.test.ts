@@ -52,6 +52,8 @@ describe('timestamp forms', () => {
     ['yesterday', /not an ISO 8601 timestamp/],
     ['01/15/2024', /not an ISO 8601 timestamp/],
     ['-5', /negative/],
+    ['9000000000000000', /beyond the year 275760/],
+    [1e300, /beyond the year 275760/],
   ])('rejects %s', (input, reason) => {
     const r = parseTimestamp(input);
     expect(r.ok).toBe(false);
