@@ -16,6 +16,7 @@ export type ComputeIsolation = 'worker' | 'inline';
 
 type WorkerMessage =
   | { type: 'progress'; event: ProgressEvent }
+  | { type: 'log'; line: string }
   | { type: 'done'; output: ComputeOutput }
   | { type: 'error'; message: string; stack?: string };
 
@@ -35,7 +36,7 @@ export function computeInWorker(
   onProgress: (event: ProgressEvent) => void,
   logger: Logger,
 ): Promise<ComputeOutput> {
-  const workerData = { input, logLevel: logger.level, bindings: logger.bindings() };
+  const workerData = { input, logLevel: logger.level };
   let worker: Worker;
   if (import.meta.url.endsWith('.ts')) {
     // From the TypeScript sources (tsx, vitest) the worker is a .ts module. Node 20 does not carry
@@ -53,6 +54,7 @@ export function computeInWorker(
     let settled = false;
     worker.on('message', (message: WorkerMessage) => {
       if (message.type === 'progress') onProgress(message.event);
+      else if (message.type === 'log') relayLog(logger, message.line);
       else if (message.type === 'done') {
         settled = true;
         resolve(message.output);
@@ -75,3 +77,20 @@ export function computeInWorker(
     });
   }).finally(() => void worker.terminate());
 }
+
+/** A pino line of the worker, logged again through the parent's logger (its level, its fields). */
+function relayLog(logger: Logger, line: string): void {
+  let entry: Record<string, unknown>;
+  try {
+    entry = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return;
+  }
+  const { level, msg, time: _time, pid: _pid, hostname: _hostname, ...fields } = entry;
+  const name = typeof level === 'number' ? logger.levels.labels[level] : undefined;
+  const log =
+    name && (LEVELS as readonly string[]).includes(name) ? (name as (typeof LEVELS)[number]) : 'info';
+  logger[log](fields, typeof msg === 'string' ? msg : '');
+}
+
+const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;

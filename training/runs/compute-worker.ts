@@ -1,25 +1,29 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { createLogger } from '../../lib/logger.js';
+import { pino } from 'pino';
 import { computeRun, type ComputeInput } from './compute.js';
 
 /**
- * The worker thread of `computeInWorker`: runs one computation and posts progress, then the
- * output (or the error) to the parent.
+ * The worker thread of `computeInWorker`: runs one computation and posts progress, log lines and
+ * then the output (or the error) to the parent. Log lines go to the parent's logger, so they land
+ * where the process logs (stderr for `recostream train --json`, whatever `up` configured).
  */
 
 interface WorkerData {
   input: ComputeInput;
   logLevel: string;
-  bindings: Record<string, unknown>;
 }
 
 const data = workerData as WorkerData;
-const logger = createLogger('recostream', { level: data.logLevel }).child(data.bindings);
+const port = parentPort!;
+const logger = pino(
+  { level: data.logLevel },
+  { write: (line: string) => port.postMessage({ type: 'log', line }) },
+);
 
-computeRun(data.input, (event) => parentPort!.postMessage({ type: 'progress', event }), logger).then(
-  (output) => parentPort!.postMessage({ type: 'done', output }),
+computeRun(data.input, (event) => port.postMessage({ type: 'progress', event }), logger).then(
+  (output) => port.postMessage({ type: 'done', output }),
   (err: unknown) =>
-    parentPort!.postMessage({
+    port.postMessage({
       type: 'error',
       message: err instanceof Error ? err.message : String(err),
       stack: err instanceof Error ? err.stack : undefined,

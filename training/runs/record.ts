@@ -156,15 +156,17 @@ export function durationsOf(
   summary: RunSummary | null,
 ): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const [phase, ms] of Object.entries(phases)) out[phase] = round(ms);
   if (summary) {
-    for (const [phase, ms] of Object.entries(summary.durationsMs)) out[phase] = round(ms);
+    // The computation's own phases; its `total` is the computation's, kept as compute_total.
+    for (const [phase, ms] of Object.entries(summary.durationsMs))
+      out[phase === 'total' ? 'compute_total' : phase] = round(ms);
     for (const report of summary.models) {
       if (report.skipped) continue;
       if (report.model !== 'global_mean') out[`fit:${report.model}`] = round(report.fitMs);
       out[`evaluate:${report.model}`] = round(report.evaluateMs);
     }
   }
+  for (const [phase, ms] of Object.entries(phases)) out[phase] = round(ms);
   return out;
 }
 

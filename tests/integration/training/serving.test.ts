@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApi } from '../../../api/server.js';
 import type { Interaction, TrainingRun } from '../../../schemas/types.js';
@@ -137,5 +139,36 @@ describe('serving the promoted model', () => {
       recommend(model, buyer, 5, { exclude: purchased }).map((r) => r.item_id),
     );
     expect(body.items.map((i) => i.score)).toEqual([...body.items.map((i) => i.score)].sort((a, b) => b - a));
+  });
+
+  it('recostream train --api --wait --json requests the run from the API and prints the final record', async () => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'cli/main.ts',
+        'train',
+        '--api',
+        api.url,
+        '--model',
+        'als',
+        '--reason',
+        'from the CLI',
+        '--wait',
+        '--json',
+      ],
+      {
+        cwd: path.join(import.meta.dirname, '../../..'),
+        env: { ...process.env, ...s.stack.env({ LOG_LEVEL: 'warn' }) },
+        timeout: 300_000,
+      },
+    );
+    const run = JSON.parse(stdout) as TrainingRun;
+    expect(run.status).toBe('succeeded');
+    expect(JSON.parse(run.params.reason!)).toBe('from the CLI');
+    // The API's trainer ran it: it is in the trainer's registry, with its artifacts in its DATA_DIR.
+    expect(trainer.getRun(run.run_id)).toEqual(run);
+    expect(run.artifact_path!.startsWith(dataDir)).toBe(true);
   });
 });
