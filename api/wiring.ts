@@ -3,6 +3,7 @@ import { createKafka } from '../lib/kafka.js';
 import type { Logger } from '../lib/logger.js';
 import { createRedis } from '../lib/redis.js';
 import { createKafkaReplaySink } from '../replay/kafka-sink.js';
+import { redisTrainerClient } from '../training/remote/redis-channel.js';
 import { AvroSerde } from '../schemas/serde.js';
 import { openReadOnlyClickHouse, type ReadOnlyClickHouse } from '../sinks/clickhouse/query.js';
 import { createFeatureReader } from '../sinks/redis/reader.js';
@@ -83,7 +84,9 @@ export async function wireApi(config: Config, logger: Logger, options: WireOptio
       features: createFeatureReader(redis),
       clickhouse,
       uploads: replayUploads(replaySink, log),
-      trainer: options.trainer ?? null,
+      // Default: the trainer of another process (`recostream trainer`), reached over Redis; it
+      // answers 503 at once while none runs.
+      trainer: options.trainer !== undefined ? options.trainer : redisTrainerClient(redis),
       servedModels,
     };
     return {

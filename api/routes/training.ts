@@ -25,6 +25,18 @@ function trainerOrUnavailable(trainer: TrainerClient | null): TrainerClient {
   return trainer;
 }
 
+/** A trainer in another process may be down: its 503 (statusCode on the error) stays a 503 with its reason. */
+async function callTrainer<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof Error && (err as Error & { statusCode?: number }).statusCode === 503) {
+      throw new ApiError(503, 'unavailable', err.message);
+    }
+    throw err;
+  }
+}
+
 export const trainingRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { deps, auth, settings } = app.clients;
   const security = auth.guarded('write') ? bearerSecurity : [];
@@ -76,7 +88,9 @@ export const trainingRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const trainer = trainerOrUnavailable(deps.trainer);
-      const outcome = await trainer.trigger({ model: request.body.model, reason: request.body.reason });
+      const outcome = await callTrainer(() =>
+        trainer.trigger({ model: request.body.model, reason: request.body.reason }),
+      );
       if (!outcome.accepted) {
         return reply
           .code(409)
@@ -103,7 +117,7 @@ export const trainingRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const trainer = trainerOrUnavailable(deps.trainer);
-      return { runs: await trainer.listRuns({ limit: request.query.limit }) };
+      return { runs: await callTrainer(() => trainer.listRuns({ limit: request.query.limit })) };
     },
   );
 
@@ -121,7 +135,7 @@ export const trainingRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const trainer = trainerOrUnavailable(deps.trainer);
-      const run = await trainer.getRun(request.params.id);
+      const run = await callTrainer(() => trainer.getRun(request.params.id));
       if (!run) throw new ApiError(404, 'not_found', `no training run "${request.params.id}"`, 'id');
       return run;
     },

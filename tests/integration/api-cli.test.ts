@@ -84,6 +84,11 @@ describe('recostream api', () => {
     });
     expect(sql.status).toBe(503);
 
+    // No `recostream trainer` runs: the Redis-channel trainer client answers 503 at once.
+    const training = await fetch(`${url}/v1/training/runs`, { headers: { authorization: `Bearer ${key}` } });
+    expect(training.status).toBe(503);
+    expect(((await training.json()) as { reason: string }).reason).toContain('no trainer is running');
+
     await api.kill('SIGTERM');
     expect((await api.exited).code).toBe(0);
   });
