@@ -29,10 +29,19 @@ export interface UpTrainer {
 }
 
 export async function startUpTrainer(deps: UpTrainerDeps): Promise<UpTrainer> {
-  const [{ startTrainer }, { trainerClient }, { promotedModelSource }, { createRedis }] = await Promise.all([
+  const [
+    { startTrainer },
+    { trainerClient },
+    { promotedModelSource },
+    { policyFromConfig },
+    { serveTrainerOverRedis },
+    { createRedis },
+  ] = await Promise.all([
     import('../../training/trainer.js'),
     import('../../training/trainer-client.js'),
     import('../../training/serving/model-source.js'),
+    import('../../training/trigger/policy.js'),
+    import('../../training/remote/redis-channel.js'),
     import('../../lib/redis.js'),
   ]);
   const { config, logger } = deps;
@@ -49,11 +58,17 @@ export async function startUpTrainer(deps: UpTrainerDeps): Promise<UpTrainer> {
       logger,
       featureVersion: config.featureVersion,
       redis,
+      // TRAIN_* variables, as for `recostream trainer`.
+      policy: policyFromConfig(config.training),
+      promotionMetric: config.training.promotionMetric,
     });
+    // `recostream train` and a separate `recostream api` reach a trainer over Redis.
+    const channel = redis ? serveTrainerOverRedis(trainer, redis, logger) : undefined;
     return {
       client: trainerClient(trainer),
       servedModels: promotedModelSource({ dataDir: config.dataDir, logger }),
       stop: async () => {
+        await channel?.close();
         // A run in progress finishes first, so its record does not stay `running`.
         await trainer.close();
         redis?.disconnect();

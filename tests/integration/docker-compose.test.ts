@@ -19,7 +19,7 @@ const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const FILE = path.join(ROOT, 'docker-compose.yml');
 
 /** Commands a service may name before they are registered; each must really be missing (see below). */
-const PENDING_COMMANDS = new Set(['trainer']);
+const PENDING_COMMANDS = new Set<string>();
 
 interface Service {
   image?: string;
