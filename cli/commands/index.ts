@@ -12,6 +12,7 @@ import { sqlCommand } from './sql.js';
 import { processCommand } from './process.js';
 import { reprocessCommand } from './reprocess.js';
 import { versionsCommand } from './versions.js';
+import { featuresCommand } from './features.js';
 import { trainCommand, trainerCommand } from './train.js';
 import { upCommand } from './up.js';
 
@@ -30,6 +31,7 @@ export function registerCommands(program: Command): void {
   program.addCommand(processCommand());
   program.addCommand(reprocessCommand());
   program.addCommand(versionsCommand());
+  program.addCommand(featuresCommand());
   program.addCommand(apiCommand());
   program.addCommand(trainerCommand());
   program.addCommand(trainCommand());

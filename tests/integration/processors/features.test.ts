@@ -139,6 +139,27 @@ describe('feature processors', () => {
     expect((await redisDifferences(reader, input)).diffs.slice(0, 20)).toEqual([]);
   });
 
+  it('`recostream features` prints what the reader returns', async () => {
+    const child = spawnCli(
+      ['features', 'user', 'user-0', 'user-1', '--fields', 'total_interactions,recent_items'],
+      stack.env(),
+    );
+    expect((await child.exited).code, child.output()).toBe(0);
+    const printed = JSON.parse(
+      child
+        .output()
+        .split('\n')
+        .filter((l) => !l.startsWith('npm warn'))
+        .join('\n'),
+    ) as unknown;
+    expect(printed).toEqual(
+      await reader.readUserFeatures(['user-0', 'user-1'], { fields: ['total_interactions', 'recent_items'] }),
+    );
+    const unknown = spawnCli(['features', 'item', 'item-0', '--fields', 'nope'], stack.env());
+    expect((await unknown.exited).code).not.toBe(0);
+    expect(unknown.output()).toMatch(/unknown field\(s\) nope/);
+  });
+
   it('reprocess v2 gives identical features; --switch moves readers to v2; versions lists and drops', async () => {
     const child = spawnCli(
       ['reprocess', '--version', 'v2', '--switch', '--exit', '--interval', '500'],
