@@ -18,6 +18,7 @@ import { PopularityRecommender, RedisPopularItems } from './recommend/popularity
 import { clickhousePurchases, noPurchaseHistory } from './recommend/purchases.js';
 import { ServedModelRecommender } from './recommend/served-model.js';
 import { catalogRoutes } from './routes/catalog.js';
+import { dashboardRoutes } from './routes/dashboard.js';
 import { eventRoutes } from './routes/events.js';
 import { featureRoutes } from './routes/features.js';
 import { healthRoutes } from './routes/health.js';
@@ -73,6 +74,7 @@ const apiScope: FastifyPluginAsyncTypebox<{ clients: ApiClients; http: HttpMetri
   await app.register(recommendationRoutes);
   await app.register(trainingRoutes);
   await app.register(sqlRoutes);
+  await app.register(dashboardRoutes);
 };
 
 function defaultClients(deps: ApiDeps, settings: ApiSettings): ApiClients {

@@ -25,9 +25,16 @@ const WRITE_KEY = 'reliability-write-key-0123';
 const READ_KEY = 'reliability-read-key-4567';
 const WRONG_KEY = 'reliability-wrong-key-8901';
 
-/** Routes that are open by design (docs/API.md): liveness, readiness and the documentation. */
+/**
+ * Routes that are open by design (docs/API.md): liveness, readiness, the documentation, and the
+ * dashboard's page and assets (code only: its data comes from guarded /v1/dashboard routes).
+ */
 const OPEN = (route: ApiRoute) =>
-  route.url === '/health' || route.url === '/ready' || route.url.startsWith('/docs');
+  route.url === '/health' ||
+  route.url === '/ready' ||
+  route.url.startsWith('/docs') ||
+  route.url === '/' ||
+  route.url.startsWith('/dashboard/');
 
 const LIMITS = { bodyLimitBytes: 64 * 1024, eventsBodyLimitBytes: 256 * 1024, uploadLimitBytes: 128 * 1024 };
 
@@ -131,7 +138,7 @@ describe('security', () => {
         'Requests without a key, with a non-Bearer or wrong key, a prefix of the key, and the read key on writes',
       injection: `Every route of the API's route table (api.app.routes, filled by an onRoute hook), with API_KEY and API_READ_KEY set`,
       mustHold:
-        'No key or not Bearer: 401 with WWW-Authenticate: Bearer; wrong key: 403; read key on a write route: 403; only /health, /ready, /docs* are open',
+        'No key or not Bearer: 401 with WWW-Authenticate: Bearer; wrong key: 403; read key on a write route: 403; only /health, /ready, /docs*, / and /dashboard/* are open',
       result: `${guarded.length} guarded routes (${writes} write, ${guarded.length - writes} read) and ${open.length} open ones, ${requests} requests: all answered as required`,
       figures: { guardedRoutes: guarded.length, writeRoutes: writes, openRoutes: open.length, requests },
     });
