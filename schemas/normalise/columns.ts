@@ -116,15 +116,18 @@ export function resolveColumns(
     const canon = canonicalColumn(column);
     let field: string | undefined;
     let rank = 3;
-    const mapped =
-      columnMap[column] !== undefined ? canonicalColumn(columnMap[column]!) : canonicalMap.get(canon);
+    // Own properties only: a column named "constructor" or "toString" must not find
+    // Object.prototype's function in a map or alias table.
+    const mapped = Object.hasOwn(columnMap, column)
+      ? canonicalColumn(columnMap[column]!)
+      : canonicalMap.get(canon);
     if (mapped !== undefined) {
-      field = aliases[mapped] ?? mapped;
+      field = Object.hasOwn(aliases, mapped) ? aliases[mapped] : mapped;
       rank = 0;
     } else if (fields.has(canon)) {
       field = canon;
       rank = 1;
-    } else if (aliases[canon] !== undefined) {
+    } else if (Object.hasOwn(aliases, canon)) {
       field = aliases[canon];
       rank = 2;
     }

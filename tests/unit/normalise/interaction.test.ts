@@ -265,6 +265,16 @@ describe('interaction normalisation', () => {
         NOW + 5,
       ]);
     });
+    it('treats keys named like Object.prototype members as ordinary unknown columns', () => {
+      const n = new Normaliser('interactions', opts);
+      const r = n.normalise({ ...base, constructor: 'x', toString: 1, hasOwnProperty: null });
+      expect(r.ok && r.value.user_id).toBe('u1');
+      expect(n.unknownColumns(['constructor', 'toString', 'valueOf'])).toEqual([
+        'constructor',
+        'toString',
+        'valueOf',
+      ]);
+    });
     it('treats long values as present and padded null tokens as missing', () => {
       expect(errors({ ...base, user_id: '  NULL ' }).map((e) => e.field)).toEqual(['user_id']);
       expect(ok({ ...base, user_id: 'nullable_user' }).user_id).toBe('nullable_user');
