@@ -12,6 +12,7 @@ import { createAuthenticator } from './auth.js';
 import { DEFAULT_API_SETTINGS, type ApiClients, type ApiDeps, type ApiSettings } from './context.js';
 import { errorBody, handleError } from './errors.js';
 import { createHttpMetrics, type HttpMetrics } from './http-metrics.js';
+import { guardJsonDepth } from './json-body.js';
 import { responseHeadersHook, securityHeaders } from './security-headers.js';
 import { clickhouseProbe, kafkaProbe, redisProbe, registryProbe } from './readiness.js';
 import { PopularityRecommender, RedisPopularItems } from './recommend/popularity.js';
@@ -152,6 +153,7 @@ export async function buildApi(deps: ApiDeps, overrides: Partial<ApiSettings> = 
   // JSON only (multipart in the upload scope): a text/plain body is refused with 415 rather
   // than parsed into a string that then fails validation.
   app.removeContentTypeParser('text/plain');
+  guardJsonDepth(app);
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) => {
     void reply
