@@ -9,7 +9,8 @@
  *    every 1000 ms) through the registry and the typed producer,
  * 3. runs both processors (in this process) from offset 0 until the lag is 0 — Redis is a
  *    redis-server child process with AOF —,
- * 4. computes every feature with the batch oracle (tests/oracle/) over the events replay produced,
+ * 4. computes every feature with the batch oracle (tests/oracle/) over the events replay produced
+ *    (in a worker thread with a large stack, see oracle-worker.ts; the computation alone is timed),
  * 5. reads every user and item back through the feature reader and compares them with the oracle.
  *
  * The dedupe horizon is set past the data set's span, so the oracle (which recognises every
@@ -36,10 +37,11 @@ import { replayFile } from '../replay/index.js';
 import { createKafkaReplaySink } from '../replay/kafka-sink.js';
 import type { ReplaySink } from '../replay/sink.js';
 import { AvroSerde } from '../schemas/serde.js';
-import type { Interaction, Item } from '../schemas/types.js';
+import type { Interaction, Item, ItemFeatureValues, UserFeatureValues } from '../schemas/types.js';
 import { createFeatureReader } from '../sinks/redis/reader.js';
 import { applyTopology } from '../topology/apply.js';
-import { computeFeatures, type CatalogEntry } from '../tests/oracle/batch-features.js';
+import { Worker } from 'node:worker_threads';
+import type { CatalogEntry } from '../tests/oracle/batch-features.js';
 import { featureDifferences } from '../tests/oracle/compare.js';
 
 const { values } = parseArgs({
@@ -210,12 +212,30 @@ try {
   await admin.disconnect();
   const memory = /used_memory_human:(\S+)/.exec(await redis.info('memory'))?.[1] ?? '?';
 
-  const catalog = new Map<string, CatalogEntry>(
-    items.map((i) => [i.item_id, { category: i.category, price: i.price }]),
-  );
-  t = performance.now();
-  const oracle = computeFeatures({ interactions, catalog });
-  const oracleSeconds = (performance.now() - t) / 1000;
+  const catalog: [string, CatalogEntry][] = items.map((i) => [
+    i.item_id,
+    { category: i.category, price: i.price },
+  ]);
+  const oracleRun = await new Promise<{
+    seconds: number;
+    clock: number;
+    users: [string, UserFeatureValues][];
+    items: [string, ItemFeatureValues][];
+  }>((resolve, reject) => {
+    // A worker does not inherit tsx's loader: register it there, then load the TypeScript module.
+    const bootstrap =
+      `import('tsx/esm/api').then(({ register }) => { register(); ` +
+      `return import(${JSON.stringify(new URL('./oracle-worker.ts', import.meta.url).href)}); })`;
+    const worker = new Worker(bootstrap, {
+      eval: true,
+      workerData: { interactions, catalog },
+      resourceLimits: { stackSizeMb: 256 },
+    });
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  const oracleSeconds = oracleRun.seconds;
+  const oracle = { clock: oracleRun.clock, users: new Map(oracleRun.users), items: new Map(oracleRun.items) };
 
   // Correctness of what was measured: every entity against the oracle.
   const reader = createFeatureReader(redis);
