@@ -4,14 +4,13 @@ import type { Logger } from '../lib/logger.js';
 import { createRedis } from '../lib/redis.js';
 import { createKafkaReplaySink } from '../replay/kafka-sink.js';
 import { redisTrainerClient } from '../training/remote/redis-channel.js';
+import { promotedModelSource } from '../training/serving/model-source.js';
 import { AvroSerde } from '../schemas/serde.js';
 import { openReadOnlyClickHouse, type ReadOnlyClickHouse } from '../sinks/clickhouse/query.js';
 import { createFeatureReader } from '../sinks/redis/reader.js';
 import type { ApiDeps } from './context.js';
 import { KafkaRecordProducer } from './kafka-producer.js';
 import type { TrainerClient } from './ports.js';
-import { followPromotedRuns } from './recommend/promoted-runs.js';
-import { artifactModelSource } from './recommend/served-model.js';
 import type { ServedModelSource } from './recommend/types.js';
 import { replayUploads } from './uploads.js';
 
@@ -28,6 +27,7 @@ export interface WireOptions {
    */
   clickhouse?: ReadOnlyClickHouse | null;
   trainer?: TrainerClient | null;
+  /** The promoted model. Default: the pointer in DATA_DIR/models (training/serving/model-source.ts). */
   servedModels?: ServedModelSource | null;
 }
 
@@ -66,13 +66,14 @@ export async function wireApi(config: Config, logger: Logger, options: WireOptio
       const ch = clickhouse;
       closers.push(() => ch.close());
     }
-    // The served model: followed on the training-runs topic unless the caller has its own.
-    let servedModels = options.servedModels ?? null;
-    if (options.servedModels === undefined) {
-      const follower = await followPromotedRuns(kafka, serde, log);
-      closers.unshift(() => follower.stop());
-      servedModels = artifactModelSource(() => follower.current());
-    }
+    // The served model: the one the trainer's promotion pointer (DATA_DIR/models/promoted.json)
+    // names, as in `recostream up` — one way of following promotions, with the served artifact's
+    // checksum verified before it is swapped in. A trainer in another process or container
+    // shares DATA_DIR/models with this one (docker-compose.yml: the `models` volume).
+    const servedModels =
+      options.servedModels !== undefined
+        ? options.servedModels
+        : promotedModelSource({ dataDir: config.dataDir, logger: log });
     const deps: ApiDeps = {
       config,
       logger,

@@ -1,4 +1,3 @@
-import { loadModel } from '../../training/models/index.js';
 import { topK } from '../../training/topk.js';
 import type { ItemRecommender, Recommendations, ServedModel, ServedModelSource } from './types.js';
 
@@ -37,32 +36,4 @@ export function recommendWith(
   const best = topK(scores, k);
   const items = Array.from(best, (i) => ({ item_id: model.items.idAt(i), score: scores[i]! }));
   return { model: model.kind, run_id: served.runId, items };
-}
-
-/** Which run's artifact is promoted right now (the training part's run registry answers). */
-export interface PromotedRun {
-  runId: string;
-  artifactPath: string;
-}
-
-/**
- * A ServedModelSource over saved artifacts: asks which run is promoted, loads its artifact once
- * (training/models loadModel) and keeps it until another run is promoted.
- */
-export function artifactModelSource(promoted: () => Promise<PromotedRun | null>): ServedModelSource {
-  let loaded: { runId: string; model: Promise<ServedModel> } | null = null;
-  return {
-    async current() {
-      const run = await promoted();
-      if (!run) return null;
-      if (!loaded || loaded.runId !== run.runId) {
-        const model = loadModel(run.artifactPath).then((m) => ({ runId: run.runId, model: m }));
-        loaded = { runId: run.runId, model };
-        model.catch(() => {
-          if (loaded?.runId === run.runId) loaded = null;
-        });
-      }
-      return loaded.model;
-    },
-  };
 }

@@ -4,12 +4,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecordProducer, TrainerClient, TriggerRequest } from '../../api/ports.js';
-import { followPromotedRuns } from '../../api/recommend/promoted-runs.js';
-import { artifactModelSource } from '../../api/recommend/served-model.js';
 import type { RunningApi } from '../../api/server.js';
 import { buildDataset, type InteractionRow } from '../../training/dataset.js';
-import { fitModel } from '../../training/models/index.js';
-import { produce } from '../support/clickhouse-sink.js';
+import { checksumArtifact, fitModel } from '../../training/models/index.js';
+import { promotedModelSource } from '../../training/serving/model-source.js';
+import { modelsDir, writePromoted } from '../../training/serving/promoted.js';
 import type { DeadLetter, TrainingRun } from '../../schemas/types.js';
 import { readTopic } from '../harness/kafka-io.js';
 import { startApiStack, type ApiStack } from '../support/api-stack.js';
@@ -458,8 +457,8 @@ describe('API over HTTP against the pipeline', () => {
   });
 
   describe('recommendations from a promoted model', () => {
-    it('serves the promoted run of the training-runs topic, naming its run id', async () => {
-      const dir = await mkdtemp(path.join(tmpdir(), 'recostream-api-model-'));
+    it('serves the model the promotion pointer names, naming its run id', async () => {
+      const dataDir = await mkdtemp(path.join(tmpdir(), 'recostream-api-model-'));
       try {
         const T = Date.now() - 60_000;
         const rows: InteractionRow[] = [
@@ -468,37 +467,33 @@ describe('API over HTTP against the pipeline', () => {
           { user_id: uid(2), item_id: iid('m2'), event_type: 'click', rating: null, event_time: T },
           { user_id: uid(3), item_id: iid('m3'), event_type: 'view', rating: null, event_time: T },
         ];
-        await fitModel('popularity', buildDataset(rows)).save(dir);
         const runId = `run-${run}`;
-        const record: TrainingRun = {
-          ...trainingRun(runId, 'succeeded'),
-          promoted: true,
-          served_model: 'popularity',
-          artifact_path: dir,
-          finished_at: Date.now(),
-        };
-        await produce(s.kafka, s.serde, 'training-runs', 'TrainingRun', [{ key: runId, value: record }]);
-        const follower = await followPromotedRuns(s.kafka, s.serde, s.stack.logger);
-        try {
-          const served = await s.api({
-            deps: { servedModels: artifactModelSource(() => follower.current()) },
-          });
-          const r = await until('the promoted model to serve', async () => {
-            const x = await call<{ run_id: string | null; items: { item_id: string; run_id: string }[] }>(
-              served.url,
-              'GET',
-              `/v1/users/${uid(1)}/recommendations?k=3`,
-            );
-            return x.status === 200 && x.body.run_id === runId ? x : undefined;
-          });
-          // uid(1) purchased iid(1) (not in this model) and iid('m1') is the model's top item.
-          expect(r.body.items.map((i) => i.item_id)).toEqual([iid('m1'), iid('m2'), iid('m3')]);
-          expect(r.body.items[0]!.run_id).toBe(runId);
-        } finally {
-          await follower.stop();
-        }
+        // Where a trainer saves a run's model and how it promotes it (training/runs/execute.ts).
+        const artifact = path.join(modelsDir(dataDir), runId, 'popularity');
+        await fitModel('popularity', buildDataset(rows)).save(artifact);
+        await writePromoted(dataDir, {
+          run_id: runId,
+          model: 'popularity',
+          artifact_path: artifact,
+          artifact_checksum: await checksumArtifact(artifact),
+          feature_version: 'v1',
+          metric: 'ndcg@10',
+          metrics: { 'ndcg@10': 0.5 },
+          promoted_at: Date.now(),
+        });
+        const served = await s.api({ deps: { servedModels: promotedModelSource({ dataDir, pollMs: 0 }) } });
+        const r = await call<{ run_id: string | null; items: { item_id: string; run_id: string }[] }>(
+          served.url,
+          'GET',
+          `/v1/users/${uid(1)}/recommendations?k=3`,
+        );
+        expect(r.status).toBe(200);
+        expect(r.body.run_id).toBe(runId);
+        // uid(1) purchased iid(1) (not in this model) and iid('m1') is the model's top item.
+        expect(r.body.items.map((i) => i.item_id)).toEqual([iid('m1'), iid('m2'), iid('m3')]);
+        expect(r.body.items[0]!.run_id).toBe(runId);
       } finally {
-        await rm(dir, { recursive: true, force: true });
+        await rm(dataDir, { recursive: true, force: true });
       }
     });
   });

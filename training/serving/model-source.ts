@@ -1,8 +1,9 @@
 import { stat } from 'node:fs/promises';
+import path from 'node:path';
 import type { Logger } from '../../lib/logger.js';
 import { silentLogger } from '../../lib/logger.js';
 import { checksumArtifact, loadModel, type Recommender } from '../models/index.js';
-import { promotedPath, readPromoted, type PromotedModel } from './promoted.js';
+import { modelsDir, promotedPath, readPromoted, type PromotedModel } from './promoted.js';
 
 /**
  * The promoted model for serving, following the pointer file: a reader that polls
@@ -60,13 +61,14 @@ export function promotedModelSource(opts: PromotedModelSourceOptions): PromotedM
       (served && served.pointer.run_id === pointer.run_id && served.pointer.model === pointer.model)
     )
       return;
+    const artifact = await artifactDir(opts.dataDir, pointer);
     if (opts.verifyChecksum !== false) {
-      const checksum = await checksumArtifact(pointer.artifact_path);
+      const checksum = await checksumArtifact(artifact);
       if (checksum !== pointer.artifact_checksum) {
         log.error(
           {
             run: pointer.run_id,
-            path: pointer.artifact_path,
+            path: artifact,
             expected: pointer.artifact_checksum,
             found: checksum,
           },
@@ -75,7 +77,7 @@ export function promotedModelSource(opts: PromotedModelSourceOptions): PromotedM
         return;
       }
     }
-    const model = await loadModel(pointer.artifact_path);
+    const model = await loadModel(artifact);
     served = { pointer, model: { runId: pointer.run_id, model } };
     log.info({ run: pointer.run_id, model: pointer.model }, 'serving the promoted model');
   }
@@ -100,4 +102,20 @@ export function promotedModelSource(opts: PromotedModelSourceOptions): PromotedM
     },
     pointer: () => served?.pointer ?? null,
   };
+}
+
+/**
+ * The promoted artifact as this process sees it: the pointer's path when it exists here, else the
+ * same run and model under this process's DATA_DIR/models — a trainer and an API in separate
+ * containers share the models volume, possibly mounted at different paths. The checksum (over
+ * relative paths and contents) is what makes either one trustworthy.
+ */
+async function artifactDir(dataDir: string, pointer: PromotedModel): Promise<string> {
+  try {
+    await stat(pointer.artifact_path);
+    return pointer.artifact_path;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    return path.join(modelsDir(dataDir), pointer.run_id, pointer.model);
+  }
 }

@@ -1,9 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PopularityRecommender, type PopularItemsSource } from '../../../api/recommend/popularity.js';
-import { ServedModelRecommender, artifactModelSource } from '../../../api/recommend/served-model.js';
+import { ServedModelRecommender } from '../../../api/recommend/served-model.js';
 import type { ServedModelSource } from '../../../api/recommend/types.js';
 import { buildDataset, type InteractionRow } from '../../../training/dataset.js';
 import { fitModel } from '../../../training/models/index.js';
@@ -23,11 +20,6 @@ const noPopularity: PopularItemsSource = {
 };
 
 describe('recommendations from the served model', () => {
-  const dirs: string[] = [];
-  afterAll(async () => {
-    for (const d of dirs) await rm(d, { recursive: true, force: true });
-  });
-
   it('ranks with the promoted model, names it and its run, and leaves out excluded items', async () => {
     const source: ServedModelSource = { current: () => Promise.resolve({ runId: 'run-1', model }) };
     const recommender = new ServedModelRecommender(source, new PopularityRecommender(noPopularity));
@@ -48,21 +40,5 @@ describe('recommendations from the served model', () => {
       run_id: null,
       items: [{ item_id: 'live', score: 1 }],
     });
-  });
-
-  it('loads the promoted artifact once and again only when another run is promoted', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'recostream-served-'));
-    dirs.push(dir);
-    await model.save(dir);
-    let promoted = { runId: 'run-1', artifactPath: dir };
-    const source = artifactModelSource(() => Promise.resolve(promoted));
-    const first = await source.current();
-    expect(first?.runId).toBe('run-1');
-    expect(first?.model.items.indexOf('i2')).toBeGreaterThanOrEqual(0);
-    expect(await source.current()).toBe(first);
-    promoted = { runId: 'run-2', artifactPath: dir };
-    const second = await source.current();
-    expect(second?.runId).toBe('run-2');
-    expect(second).not.toBe(first);
   });
 });

@@ -1,4 +1,4 @@
-import { appendFile, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { appendFile, cp, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -68,6 +68,22 @@ describe('promoted-model pointer', () => {
     await writePromoted(dataDir, third);
     expect((await source.current())?.runId).toBe('run-2');
     expect(source.pointer()?.run_id).toBe('run-2');
+  });
+
+  it('finds the artifact under its own DATA_DIR/models when the trainer mounted the volume elsewhere', async () => {
+    const apiDir = await mkdtemp(path.join(tmpdir(), 'recostream-promoted-api-'));
+    try {
+      // The trainer saved and promoted under /trainer-data; this process sees the same files
+      // (the shared models volume) under its own DATA_DIR.
+      const saved = await saveModel('run-4', 'popularity');
+      const pointer = { ...saved, artifact_path: '/trainer-data/models/run-4/popularity' };
+      await cp(modelsDir(dataDir), modelsDir(apiDir), { recursive: true });
+      await writePromoted(apiDir, pointer);
+      const source = promotedModelSource({ dataDir: apiDir, pollMs: 0 });
+      expect((await source.current())?.runId).toBe('run-4');
+    } finally {
+      await rm(apiDir, { recursive: true, force: true });
+    }
   });
 
   it('serves nothing while nothing is promoted', async () => {
