@@ -20,6 +20,7 @@ export function addressesText(b: BannerInput): string {
     '',
     'recostream is up',
     `  API          ${b.addresses.api}  (OpenAPI: ${b.addresses.api}/docs)`,
+    `  dashboard    ${b.addresses.api}/  (open it in a browser)`,
     `  Kafka        ${where(b.embedded.kafka, b.addresses.kafka, 'embedded broker')}`,
     `  registry     ${where(b.embedded.registry, b.addresses.registry, 'embedded')}`,
     `  Redis        ${where(b.embedded.redis, b.addresses.redis, 'spawned redis-server')}`,
