@@ -73,7 +73,7 @@ export const dashboardRoutes: FastifyPluginAsyncTypebox = async (app) => {
       try {
         return await clickhouseDeadLetters(deps.clickhouse);
       } catch (err) {
-        log.warn({ err }, 'dead letters from ClickHouse failed; showing this process's counters');
+        log.warn({ err }, 'dead letters from ClickHouse failed; showing the counters of this process');
       }
     }
     return metricDeadLetters(metrics);
