@@ -1,4 +1,5 @@
 import { DeserializationError, parseWireHeader, type AvroSerde } from '../../schemas/serde.js';
+import { MAX_ID_LENGTH } from '../../schemas/normalise/values.js';
 import type { Interaction } from '../../schemas/types.js';
 import { HEADER, type InputRecord, type Provenance, type RawMessage } from './records.js';
 
@@ -55,9 +56,14 @@ export function provenanceOf(headers: RawMessage['headers']): Provenance {
 
 /** What makes a decoded Interaction unusable, as [field, reason]; null when it is fine. */
 export function interactionProblem(e: Interaction): [string, string] | null {
-  if (e.event_id.length === 0) return ['event_id', 'event_id is empty'];
-  if (e.user_id.length === 0) return ['user_id', 'user_id is empty'];
-  if (e.item_id.length === 0) return ['item_id', 'item_id is empty'];
+  // The id rules of the shared normalisation: what replay and the API refuse, an external
+  // producer cannot get counted either (a blank event_id would make every such event one).
+  for (const field of ['event_id', 'user_id', 'item_id'] as const) {
+    const id = e[field];
+    if (id.trim().length === 0) return [field, `${field} is ${id.length === 0 ? 'empty' : 'blank'}`];
+    if (id.length > MAX_ID_LENGTH)
+      return [field, `${field} is ${id.length} characters long (max ${MAX_ID_LENGTH})`];
+  }
   if (!Number.isFinite(e.event_time)) return ['event_time', 'event_time is not a finite timestamp'];
   if (e.rating !== null && !(e.rating >= 1 && e.rating <= 5)) {
     return ['rating', `rating ${e.rating} is outside 1.0–5.0`];
