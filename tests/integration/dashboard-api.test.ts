@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApi } from '../../api/server.js';
 import { startApiStack, type ApiStack } from '../support/api-stack.js';
@@ -8,7 +9,8 @@ import { startApiStack, type ApiStack } from '../support/api-stack.js';
 /**
  * The dashboard's routes against the pipeline in this process (broker, registry, redis-server,
  * both processors, chDB and the ClickHouse sink): what each panel reads after events were posted,
- * read access on the JSON routes, the page and its assets served open and everything else 404.
+ * read access on the JSON routes, the page and its assets served open and everything else 404,
+ * and the page in headless Chromium asking for the read key (tests/e2e has the unguarded tour).
  */
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -234,5 +236,42 @@ describe('dashboard routes', () => {
     const missing = await get<{ error: string }>(base, '/dashboard/nothing.js', null);
     expect(missing.status).toBe(404);
     expect(missing.body.error).toBe('not_found');
+  });
+
+  it('asks for the key in the browser when reads are guarded, then fills the panels with it', async () => {
+    const browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-quic',
+      ],
+    });
+    try {
+      const page = await browser.newPage();
+      const pageErrors: string[] = [];
+      page.on('pageerror', (err) => pageErrors.push(err.message));
+      await page.goto(`${base}/`);
+      // Without a key every panel is refused: the key form shows, the status says why.
+      await page.locator('#key-form').waitFor({ state: 'visible', timeout: 30_000 });
+      await expect(page.locator('#status').textContent()).resolves.toContain('cannot read the API');
+      await page.locator('#key-input').fill(READ_KEY);
+      await page.locator('#key-input').press('Enter');
+      await expect(page.locator('#key-form').isHidden()).resolves.toBe(true);
+      // The next polls carry the key: the clock panel shows the active version.
+      await expect
+        .poll(async () => page.locator('#clock').textContent(), { timeout: 30_000 })
+        .toContain('active versionv1');
+      await page.locator('#top-items tbody tr').first().waitFor({ timeout: 30_000 });
+      // Training runs need API_KEY: the read key gets a note, not a broken panel.
+      await expect
+        .poll(async () => page.locator('#training-runs').textContent(), { timeout: 30_000 })
+        .toContain('API_KEY');
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
   });
 });
