@@ -65,6 +65,12 @@ export interface TriggerRequest {
   model?: string;
   /** Free text recorded with the run. */
   reason?: string;
+  /** Evaluation protocol; undefined: the trainer's default (temporal unless configured). */
+  protocol?: 'temporal' | 'kfold';
+  /** Folds of the kfold protocol (a temporal run has none). */
+  folds?: number;
+  /** Random seed: the same snapshot and seed give the same model. */
+  seed?: number;
 }
 
 export type TriggerOutcome =

@@ -158,7 +158,11 @@ export async function startTrainer(deps: TrainerDeps): Promise<Trainer> {
   let checkScheduled = false;
 
   function definition(trigger: TriggerReason, request: RunRequest, runId = newRunId(now())): RunDefinition {
-    const options = { ...deps.defaults, ...request };
+    // An option the request leaves unset keeps the default, also when a client passes it through
+    // as undefined (a TrainerClient forwarding an HTTP body's optional fields).
+    const options: RunRequest = { ...deps.defaults };
+    for (const [key, value] of Object.entries(request))
+      if (value !== undefined) Object.assign(options, { [key]: value });
     const models = options.models && options.models.length > 0 ? options.models : null;
     return {
       runId,

@@ -14,6 +14,9 @@ import type { TrainingRun } from '../../schemas/types.js';
 
 const TrainingRunSchema = Type.Unsafe<TrainingRun>(wholeRecord('TrainingRun'));
 
+/** Most folds a triggered run may ask for. */
+export const MAX_FOLDS = 100;
+
 function trainerOrUnavailable(trainer: TrainerClient | null): TrainerClient {
   if (!trainer) {
     throw new ApiError(
@@ -67,10 +70,35 @@ export const trainingRoutes: FastifyPluginAsyncTypebox = async (app) => {
             model: Type.Optional(
               Type.Union(
                 MODEL_KINDS.map((m) => Type.Literal(m)),
-                { description: 'one model kind (default: all)' },
+                {
+                  description:
+                    "one model kind besides the popularity baseline (default: the trainer's, all unless configured)",
+                },
               ),
             ),
             reason: Type.Optional(Type.String({ maxLength: 500 })),
+            protocol: Type.Optional(
+              Type.Union([Type.Literal('temporal'), Type.Literal('kfold')], {
+                description: "evaluation protocol (default: the trainer's, temporal unless configured)",
+              }),
+            ),
+            // Bounded: every fold is a fit of every model and a copy of the event index.
+            folds: Type.Optional(
+              Type.Integer({
+                minimum: 2,
+                maximum: MAX_FOLDS,
+                description:
+                  "folds of the kfold protocol (default: the trainer's, 5 unless configured; a temporal run has none)",
+              }),
+            ),
+            seed: Type.Optional(
+              Type.Integer({
+                minimum: 0,
+                maximum: Number.MAX_SAFE_INTEGER,
+                description:
+                  "random seed: the same snapshot and seed give the same model (default: the trainer's, 0 unless configured)",
+              }),
+            ),
           },
           { additionalProperties: false },
         ),
@@ -88,9 +116,8 @@ export const trainingRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const trainer = trainerOrUnavailable(deps.trainer);
-      const outcome = await callTrainer(() =>
-        trainer.trigger({ model: request.body.model, reason: request.body.reason }),
-      );
+      const { model, reason, protocol, folds, seed } = request.body;
+      const outcome = await callTrainer(() => trainer.trigger({ model, reason, protocol, folds, seed }));
       if (!outcome.accepted) {
         return reply
           .code(409)

@@ -38,7 +38,8 @@ export async function requestRun(
   const body: Record<string, unknown> = {};
   if (opts.model) body.model = opts.model;
   if (opts.reason) body.reason = opts.reason;
-  // Sent only when asked for: an API that does not take them answers 400, which is shown.
+  // Sent only when they differ from the command's defaults: otherwise the trainer's own defaults
+  // (`recostream trainer --protocol/--folds/--seed`) apply, as for any trigger that leaves them out.
   if (opts.protocol !== 'temporal') body.protocol = opts.protocol;
   if (opts.protocol === 'kfold') body.folds = opts.folds;
   if (opts.seed !== 0) body.seed = opts.seed;

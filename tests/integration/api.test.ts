@@ -528,11 +528,11 @@ describe('API over HTTP against the pipeline', () => {
       const withTrainer = await s.api({ apiKey: WRITE_KEY, trainer });
       const started = await call<{ run: TrainingRun }>(withTrainer.url, 'POST', '/v1/training/runs', {
         key: WRITE_KEY,
-        body: { model: 'als', reason: 'test' },
+        body: { model: 'als', reason: 'test', protocol: 'kfold', folds: 3, seed: 3 },
       });
       expect(started.status).toBe(202);
       expect(started.body.run).toMatchObject({ run_id: 'run-1', status: 'running' });
-      expect(requests).toEqual([{ model: 'als', reason: 'test' }]);
+      expect(requests).toEqual([{ model: 'als', reason: 'test', protocol: 'kfold', folds: 3, seed: 3 }]);
 
       const busy = await call(withTrainer.url, 'POST', '/v1/training/runs', { key: WRITE_KEY });
       expect(busy.status).toBe(409);
@@ -544,6 +544,21 @@ describe('API over HTTP against the pipeline', () => {
       });
       expect(badModel.status).toBe(400);
       expect(badModel.body).toMatchObject({ field: 'model' });
+      const invalid: [Record<string, unknown>, string][] = [
+        [{ protocol: 'leave-one-out' }, 'protocol'],
+        [{ folds: 1 }, 'folds'],
+        [{ folds: 2.5 }, 'folds'],
+        [{ folds: 101 }, 'folds'],
+        [{ seed: -1 }, 'seed'],
+        [{ seed: 'three' }, 'seed'],
+      ];
+      for (const [body, field] of invalid) {
+        const bad = await call(withTrainer.url, 'POST', '/v1/training/runs', { key: WRITE_KEY, body });
+        expect(bad.status, JSON.stringify(body)).toBe(400);
+        expect(bad.body, JSON.stringify(body)).toMatchObject({ error: 'validation_failed', field });
+      }
+      // Refused before the trainer is asked.
+      expect(requests).toHaveLength(2);
 
       const list = await call<{ runs: TrainingRun[] }>(withTrainer.url, 'GET', '/v1/training/runs?limit=5', {
         key: WRITE_KEY,

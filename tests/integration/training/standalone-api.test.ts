@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../embedded/redis/launcher.js';
 import type { Interaction, TrainingRun } from '../../../schemas/types.js';
@@ -25,6 +27,7 @@ import { plantedInteractions } from '../../support/training-stack.js';
  * artifacts, following the trainer's promotion pointer, without a restart.
  */
 
+const ROOT = path.join(import.meta.dirname, '../../..');
 const KEY = 'standalone-api-key-0123';
 const events = plantedInteractions({ users: 120, items: 80, interactions: 4000, seed: 5, lifecycles: false });
 /** The user with the most purchases. */
@@ -42,6 +45,8 @@ let api: ChildHandle;
 let url: string;
 let trainerDir: string;
 let apiDir: string;
+/** The run queued behind the first triggered one. */
+let queuedRunId: string;
 
 interface RecommendationsBody {
   model: string;
@@ -104,7 +109,8 @@ beforeAll(async () => {
     logger: s.stack.logger,
     featureVersion: 'v1',
     autoTrigger: false,
-    defaults: { params: { als: { factors: 16, iterations: 8 } } },
+    // A configured default (`recostream trainer --seed 7`): a trigger that does not say otherwise keeps it.
+    defaults: { seed: 7, params: { als: { factors: 16, iterations: 8 } } },
   });
   channel = serveTrainerOverRedis(trainer, s.stack.redis(), s.stack.logger);
 
@@ -148,9 +154,28 @@ describe('recostream api with the trainer in another process', () => {
     expect(started.body.run.status).toBe('running');
     const runId = started.body.run.run_id;
 
+    // Triggers during that run are accepted too: they all join the one run queued behind it.
+    const again: { status: number; body: { run: TrainingRun } }[] = [];
+    for (let i = 0; i < 2; i++)
+      again.push(
+        await request<{ run: TrainingRun }>('POST', '/v1/training/runs', {
+          model: 'popularity',
+          protocol: 'kfold',
+          folds: 3,
+          seed: 3,
+        }),
+      );
+    for (const r of again) {
+      expect(r.status).toBe(202);
+      expect(r.body.run).toMatchObject({ status: 'queued', protocol: 'kfold', seed: 3 });
+    }
+    queuedRunId = again[0]!.body.run.run_id;
+    expect(again[1]!.body.run.run_id).toBe(queuedRunId);
+    expect(queuedRunId).not.toBe(runId);
+
     const run = await finalRun(runId);
     expect(run.error).toBeNull();
-    expect(run).toMatchObject({ status: 'succeeded', promoted: true, served_model: 'als' });
+    expect(run).toMatchObject({ status: 'succeeded', promoted: true, served_model: 'als', seed: 7 });
     // The trainer wrote the artifacts under its own DATA_DIR.
     expect(run.artifact_path!.startsWith(trainerDir)).toBe(true);
 
@@ -180,5 +205,66 @@ describe('recostream api with the trainer in another process', () => {
     expect(body!.items.map((i) => i.item_id)).toEqual(
       recommend(model, buyer, 5, { exclude }).map((r) => r.item_id),
     );
+  });
+
+  it('runs the queued run with the protocol, folds and seed it was asked for', async () => {
+    const run = await finalRun(queuedRunId);
+    expect(run.error).toBeNull();
+    // Popularity alone is the baseline: nothing to promote, the served model stays.
+    expect(run).toMatchObject({
+      status: 'succeeded',
+      trigger: 'manual',
+      protocol: 'kfold',
+      seed: 3,
+      promoted: false,
+    });
+    expect(JSON.parse(run.params.folds!)).toBe(3);
+    const splits = new Set(run.metrics.map((m) => m.split));
+    expect(splits).toContain('fold-3');
+    expect(splits).not.toContain('fold-4');
+  });
+
+  it('recostream train --api --protocol kfold --folds 3 --seed 3 trains through it', async () => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'cli/main.ts',
+        'train',
+        '--api',
+        url,
+        '--model',
+        'als',
+        '--protocol',
+        'kfold',
+        '--folds',
+        '3',
+        '--seed',
+        '3',
+        '--wait',
+        '--json',
+      ],
+      {
+        cwd: ROOT,
+        env: { ...process.env, ...s.stack.env({ DATA_DIR: apiDir, API_KEY: KEY, LOG_LEVEL: 'warn' }) },
+        timeout: 300_000,
+      },
+    );
+    const run = JSON.parse(stdout) as TrainingRun;
+    expect(run).toMatchObject({ status: 'succeeded', protocol: 'kfold', seed: 3, served_model: 'als' });
+    expect(JSON.parse(run.params.folds!)).toBe(3);
+    // The trainer of the other process ran it.
+    expect(trainer.getRun(run.run_id)).toEqual(run);
+    if (run.promoted) {
+      // A newer promotion is served without restarting the API.
+      await until(
+        async () =>
+          (await request<RecommendationsBody>('GET', `/v1/users/${buyer}/recommendations?k=5`)).body
+            .run_id === run.run_id,
+        'the newly promoted model to serve',
+        30_000,
+      );
+    }
   });
 });
