@@ -64,6 +64,10 @@ export const trainingRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['training'],
         summary: 'Start a training run now (a manual trigger)',
+        description:
+          'Answers 202 with the run to follow: running when the trainer was idle, or queued while a run is in ' +
+          'progress (every trigger during that run joins one queued run: the same run_id). 409 only from a ' +
+          'TrainerClient that refuses while a run is in progress; 503 while no trainer answers.',
         security,
         body: Type.Object(
           {
