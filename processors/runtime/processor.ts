@@ -24,7 +24,7 @@ import { TxPool } from './tx-pool.js';
  *   decode (rejects -> dead letters)  ->  [catalog catch-up]  ->  load state (WATCH + 1 pipeline)
  *   -> plan (skip applied offsets and duplicate event_ids, apply in offset order)
  *   -> produce outputs (acks=all, awaited)  ->  MULTI/EXEC state + dedupe + clock + offset
- *   -> commit the Kafka offset.
+ *   -> commit the Kafka offset (at most once a second).
  *
  * A failure anywhere before EXEC (Redis or the broker unreachable) pauses the partition, reports
  * the processor unhealthy and retries the whole attempt with backoff; an EXEC aborted by the
@@ -66,6 +66,7 @@ export interface ProcessorStatus {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const COMMIT_INTERVAL_MS = 1000;
 const backoffMs = (attempt: number) => Math.min(200 * 2 ** Math.min(attempt, 10), 5000);
 
 /** Consumer group id of a processor: one group per processor and version. */
@@ -90,6 +91,8 @@ export class FeatureProcessor<S extends EntityState> {
   private batches = 0;
   private events = 0;
   private redisUp = true;
+  private readonly pendingCommits = new Map<string, { topic: string; partition: number; offset: string }>();
+  private commitTimer: NodeJS.Timeout | null = null;
   private batchError: string | null = null;
 
   constructor(
@@ -162,14 +165,43 @@ export class FeatureProcessor<S extends EntityState> {
   }
 
   async stop(): Promise<void> {
+    // Commit what is pending while still in the group; a batch finishing during the disconnect
+    // leaves its offset uncommitted, which only means a few records re-read and skipped.
+    await this.flushCommits();
     await this.consumer?.disconnect().catch(() => undefined);
+    if (this.commitTimer) clearTimeout(this.commitTimer);
+    this.commitTimer = null;
     await this.producer?.disconnect().catch(() => undefined);
     this.pool?.close();
     this.monitor?.disconnect();
     this.health.remove(this.healthName);
     this.consumer = null;
     this.producer = null;
+    this.pendingCommits.clear();
     this.log.info('processor stopped');
+  }
+
+  /**
+   * Kafka offsets are committed at most once a second per processor, not per batch: Redis holds
+   * the applied offset (the truth); the committed one only says where a restarted consumer starts
+   * reading, and whatever it re-reads below the stored offset is skipped.
+   */
+  private scheduleCommit(topic: string, partition: number, offset: number): void {
+    this.pendingCommits.set(`${topic}:${partition}`, { topic, partition, offset: String(offset) });
+    this.commitTimer ??= setTimeout(() => void this.flushCommits(), COMMIT_INTERVAL_MS);
+  }
+
+  private async flushCommits(): Promise<void> {
+    if (this.commitTimer) clearTimeout(this.commitTimer);
+    this.commitTimer = null;
+    const offsets = [...this.pendingCommits.values()];
+    this.pendingCommits.clear();
+    if (offsets.length === 0 || !this.consumer) return;
+    await this.consumer.commitOffsets(offsets).catch((err: Error) => {
+      // A partition revoked in a rebalance cannot be committed by us any more; its new owner
+      // skips what it re-reads by the offsets stored in Redis.
+      this.log.debug({ err: err.message }, 'offset commit failed');
+    });
   }
 
   private setRedisUp(up: boolean): void {
@@ -249,12 +281,7 @@ export class FeatureProcessor<S extends EntityState> {
         const lag = Math.max(0, Number(batch.highWatermark) - Number(batch.lastOffset()) - 1);
         this.recordMetrics(result.plan, batch.partition, lag, started);
         resolveOffset(batch.lastOffset());
-        await this.consumer!.commitOffsets([
-          { topic: batch.topic, partition: batch.partition, offset: String(Number(batch.lastOffset()) + 1) },
-        ]).catch((err: Error) => {
-          // Redis holds the applied offset; the committed one is only where a restart resumes reading.
-          this.log.debug({ err: err.message, partition: batch.partition }, 'offset commit failed');
-        });
+        this.scheduleCommit(batch.topic, batch.partition, Number(batch.lastOffset()) + 1);
         await heartbeat();
         return;
       }
