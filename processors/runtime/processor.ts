@@ -75,7 +75,11 @@ export function processorGroupId(processor: string, version: string): string {
 }
 
 type AttemptResult<S extends EntityState> =
-  { kind: 'applied'; plan: BatchPlan<S> } | { kind: 'conflict' } | { kind: 'abandoned' };
+  | { kind: 'applied'; plan: BatchPlan<S> }
+  | { kind: 'conflict' }
+  | { kind: 'abandoned' }
+  /** Redis holds less than the consumer has read: re-read the partition from `from`. */
+  | { kind: 'behind'; from: number };
 
 export class FeatureProcessor<S extends EntityState> {
   readonly groupId: string;
@@ -91,6 +95,8 @@ export class FeatureProcessor<S extends EntityState> {
   private batches = 0;
   private events = 0;
   private redisUp = true;
+  /** Per partition, the offset this instance last rewound to because Redis was behind. */
+  private readonly rewoundTo = new Map<number, number>();
   private readonly pendingCommits = new Map<string, { topic: string; partition: number; offset: string }>();
   private commitTimer: NodeJS.Timeout | null = null;
   private batchError: string | null = null;
@@ -263,6 +269,20 @@ export class FeatureProcessor<S extends EntityState> {
           continue;
         }
         if (result.kind === 'abandoned') return;
+        if (result.kind === 'behind') {
+          processorMetrics.batchRetries.inc({ ...this.labels, cause: 'state_behind' });
+          this.log.warn(
+            { partition: batch.partition, batchStart: messages[0]!.offset, rereadFrom: result.from },
+            'Redis holds less than this consumer has read (its state was lost or restored from an older copy); re-reading the partition from the offset Redis holds',
+          );
+          this.rewoundTo.set(batch.partition, result.from);
+          this.consumer!.seek({
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: String(result.from),
+          });
+          return;
+        }
         if (result.kind === 'conflict') {
           processorMetrics.batchRetries.inc({ ...this.labels, cause: 'offset_moved' });
           this.log.info({ partition: batch.partition }, 'partition offset moved under the batch; reloading');
@@ -304,6 +324,16 @@ export class FeatureProcessor<S extends EntityState> {
     const t1 = performance.now();
     const loaded = await loadState(tx, spec, ref, records, opts.repartitioned ?? false);
     const t2 = performance.now();
+    // Redis holds the truth; the consumer's position only follows it. A batch starting past the
+    // next offset Redis expects means the applied state was lost (a redis-server without AOF
+    // restarted empty, a restore from an older copy): the records in between must be read again,
+    // or they would never be counted. Once rewound, a batch that still starts later means the log
+    // itself starts later (retention): nothing to re-read.
+    const next = loaded.state.storedOffset + 1;
+    if (records[0]!.offset > next && this.rewoundTo.get(ref.partition) !== next) {
+      await unwatch(tx);
+      return { kind: 'behind', from: next };
+    }
     const now = Date.now();
     const plan = planBatch(records, loaded.state, {
       spec,
