@@ -63,9 +63,11 @@ export async function runRemoteQuery(sql: string, opts: RemoteQueryOptions): Pro
   };
   // A 403 with a SQL error kind is ClickHouse refusing the query (read_only), not the key.
   if (res.status === 401 || (res.status === 403 && payload.kind === undefined)) {
+    // SQL is an admin route: only API_KEY opens it (API_READ_KEY is refused with 403).
+    const why = typeof payload.reason === 'string' ? payload.reason : 'no reason given';
     throw new SqlApiUnavailableError(
       endpoint,
-      `the API refused the key (${res.status}); set API_KEY to its key`,
+      `the API refused the key (${res.status}: ${why}); set API_KEY to that API's API_KEY`,
     );
   }
   if (!res.ok) {

@@ -177,7 +177,7 @@ describe('read-only SQL', () => {
 
     beforeAll(async () => {
       // What the API's POST /v1/sql (api/routes/sql.ts) does: run the query in the process that
-      // owns chDB, answer in its shape.
+      // owns chDB, answer in its shape (the client against the real route: sql-remote.test.ts).
       api = createServer((req, res) => {
         let body = '';
         req.on('data', (c: Buffer) => (body += c.toString()));
@@ -189,11 +189,21 @@ describe('read-only SQL', () => {
           const { query, max_rows } = JSON.parse(body) as { query: string; max_rows: number };
           runReadOnlyQuery(ro, query, { maxRows: max_rows }).then(
             (result) =>
-              res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result)),
+              res.writeHead(200, { 'content-type': 'application/json' }).end(
+                JSON.stringify({
+                  columns: result.columns,
+                  rows: result.rows,
+                  row_count: result.rowCount,
+                  truncated: result.truncated,
+                  elapsed_ms: result.elapsedMs,
+                }),
+              ),
             (err: SqlQueryError) =>
               res
-                .writeHead(400, { 'content-type': 'application/json' })
-                .end(JSON.stringify({ error: err.message, kind: err.kind })),
+                .writeHead(err.kind === 'read_only' ? 403 : 400, { 'content-type': 'application/json' })
+                .end(
+                  JSON.stringify({ error: err.kind, field: 'query', reason: err.message, kind: err.kind }),
+                ),
           );
         });
       });
