@@ -109,7 +109,10 @@ export function trainerCommand(): Command {
       new Option('--model <kind>', 'train one model kind besides popularity (default: all)').choices(MODELS),
     )
     .addOption(
-      new Option('--protocol <protocol>', 'evaluation protocol of policy runs')
+      new Option(
+        '--protocol <protocol>',
+        'evaluation protocol of policy runs and of requested runs that name none',
+      )
         .choices(['temporal', 'kfold'])
         .default('temporal'),
     )
