@@ -1,6 +1,7 @@
 import type { Admin, Kafka } from 'kafkajs';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { metricsRegistry } from '../../../lib/metrics.js';
 import { ensureTopics } from '../../../processors/topics.js';
 import { startProcessors, type RunningProcessors } from '../../../processors/start.js';
 import type { AvroSerde } from '../../../schemas/serde.js';
@@ -126,6 +127,34 @@ describe('feature processors', () => {
     expect(garbage.offset).not.toBeNull();
     expect(mine.find((l) => l.reason.startsWith('invalid_interaction'))!.field).toBe('rating');
     expect(mine.find((l) => l.reason.startsWith('key_mismatch'))!.field).toBe('user_id');
+  });
+
+  it('counts applied events, dead letters and batches in the metrics; lag 0; the clock', async () => {
+    const value = async (name: string, labels: Record<string, string>) => {
+      const metric = await metricsRegistry.getSingleMetric(name)!.get();
+      return metric.values
+        .filter((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))
+        .reduce((sum, v) => sum + v.value, 0);
+    };
+    const distinct = new Set(data.interactions.map((e) => e.event_id)).size;
+    const v1 = { version: 'v1' };
+    expect(await value('recostream_events_processed_total', { ...v1, processor: 'user-features' })).toBe(
+      distinct,
+    );
+    expect(await value('recostream_events_processed_total', { ...v1, processor: 'item-features' })).toBe(
+      distinct,
+    );
+    expect(
+      await value('recostream_duplicate_events_skipped_total', { ...v1, processor: 'user-features' }),
+    ).toBe(data.interactions.length - distinct);
+    expect(await value('recostream_dead_letters_total', { ...v1, processor: 'user-features' })).toBe(4);
+    expect(await value('recostream_batches_total', { ...v1, processor: 'item-features' })).toBeGreaterThan(0);
+    expect(await value('recostream_consumer_lag', { ...v1, processor: 'user-features' })).toBe(0);
+    const { clock } = await reader.resolveVersion('v1');
+    expect(await value('recostream_pipeline_clock_ms', v1)).toBe(clock);
+    expect(await metricsRegistry.metrics()).toMatch(
+      /recostream_freshness_seconds\{processor="user-features",version="v1"\} \d+/,
+    );
   });
 
   it('replaying the same events again (new offsets, same event_ids) changes no feature', async () => {
