@@ -215,6 +215,23 @@ describe('feature processors', () => {
       ['v1', false],
       ['v2', true],
     ]);
+    const list = spawnCli(['versions', '--json'], stack.env());
+    expect((await list.exited).code, list.output()).toBe(0);
+    const listed = JSON.parse(
+      list
+        .output()
+        .split('\n')
+        .filter((l) => !l.startsWith('npm warn'))
+        .join('\n'),
+    ) as {
+      version: string;
+      active: boolean;
+      clock: number;
+    }[];
+    expect(listed.map((v) => [v.version, v.active, v.clock])).toEqual([
+      ['v1', false, v1.clock],
+      ['v2', true, v2.clock],
+    ]);
     const refuse = spawnCli(['versions', 'drop', 'v2'], stack.env());
     expect((await refuse.exited).code).not.toBe(0);
     expect(refuse.output()).toMatch(/v2 is active/);
