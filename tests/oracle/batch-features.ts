@@ -73,7 +73,6 @@ function ratio(numerator: number, denominator: number): number | null {
 
 function commonFeatures(events: Interaction[], clock: number) {
   const ratings = events.map((e) => e.rating).filter((r): r is number => r !== null);
-  const times = events.map((e) => e.event_time);
   const windows = {} as Record<keyof typeof WINDOWS, number>;
   for (const [name, width] of Object.entries(WINDOWS) as [keyof typeof WINDOWS, number][]) {
     windows[name] = events.filter((e) => inWindow(e, clock, width)).length;
@@ -88,8 +87,9 @@ function commonFeatures(events: Interaction[], clock: number) {
     n_rate: countType(events, 'rate'),
     rating_count: ratings.length,
     avg_rating: ratings.length === 0 ? null : ratings.reduce((a, b) => a + b, 0) / ratings.length,
-    first_event_time: Math.min(...times),
-    last_event_time: Math.max(...times),
+    // A loop, not Math.min(...times): spreading a hot item's million events overflows the stack.
+    first_event_time: events.reduce((min, e) => Math.min(min, e.event_time), Infinity),
+    last_event_time: events.reduce((max, e) => Math.max(max, e.event_time), -Infinity),
     ...windows,
   };
 }

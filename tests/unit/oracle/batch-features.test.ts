@@ -141,3 +141,15 @@ describe('batch oracle on a hand-computed case', () => {
     expect(featureDifferences('u1', undefined, u1)).toEqual(['u1: missing']);
   });
 });
+
+describe('batch oracle on large inputs', () => {
+  it('handles an item with a million events without overflowing the stack', () => {
+    const many = Array.from({ length: 1_000_000 }, (_, i) => ev(`u${i % 1000}`, 'hot', 'view', T0 - i));
+    const { items } = computeFeatures({ interactions: many });
+    expect(items.get('hot')).toMatchObject({
+      total_interactions: 1_000_000,
+      first_event_time: T0 - 999_999,
+      last_event_time: T0,
+    });
+  });
+});
