@@ -367,7 +367,7 @@ export class FeatureProcessor<S extends EntityState> {
     const t3 = performance.now();
     await produceAll(this.producer!, outputs);
     const t4 = performance.now();
-    const written = await writeState(tx, spec, ref, plan, loaded.epoch);
+    const written = await writeState(tx, spec, ref, plan, loaded.epoch, loaded.format1Ids);
     const t5 = performance.now();
     this.log.debug(
       {

@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { EntityState } from '../../sinks/redis/feature-state.js';
 import { CLOCK_MEMBER, keys } from '../../sinks/redis/keys.js';
-import type { RawHash } from '../../sinks/redis/state-codec.js';
+import { FORMAT1_FIELDS } from '../../sinks/redis/legacy-state.js';
+import { hashFormat, type RawHash } from '../../sinks/redis/state-codec.js';
 import type { EntitySpec } from './entity-spec.js';
 import type { BatchPlan, LoadedState } from './plan.js';
 import type { InputRecord } from './records.js';
@@ -37,6 +38,8 @@ export class TxConnection {
 export interface Loaded<S extends EntityState> {
   state: LoadedState<S>;
   epoch: number;
+  /** Entities stored in state format 1: their old fields are removed when they are rewritten. */
+  format1Ids: ReadonlySet<string>;
 }
 
 function check<T>(entry: [Error | null, unknown] | undefined): T {
@@ -95,14 +98,18 @@ export async function loadState<S extends EntityState>(
   }
   const states = new Map<string, S | null>();
   const seen = new Map<string, Set<string>>();
+  const format1Ids = new Set<string>();
   for (const id of entityIds) {
-    states.set(id, spec.decodeState(check<RawHash>(replies[at++])));
+    const hash = check<RawHash>(replies[at++]);
+    if (hashFormat(hash) === 1) format1Ids.add(id);
+    states.set(id, spec.decodeState(hash));
     const flags = check<number[]>(replies[at++]);
     const asked = [...candidates.get(id)!];
     seen.set(id, new Set(asked.filter((_, i) => flags[i] === 1)));
   }
   return {
     epoch,
+    format1Ids,
     state: {
       storedOffset: storedRaw === null ? -1 : Number(storedRaw),
       clock: clockRaw === null ? null : Number(clockRaw),
@@ -121,12 +128,15 @@ export async function writeState<S extends EntityState>(
   ref: PartitionRef,
   plan: BatchPlan<S>,
   loadedEpoch: number,
+  format1Ids: ReadonlySet<string> = new Set(),
 ): Promise<'applied' | 'conflict'> {
   const { version, topic, partition } = ref;
   if (tx.epoch !== loadedEpoch) return 'conflict';
   const m = tx.redis.multi();
   for (const [id, entity] of plan.entities) {
-    m.hset(keys.entity(version, spec.kind, id), spec.encodeState(entity.state));
+    const key = keys.entity(version, spec.kind, id);
+    if (format1Ids.has(id)) m.hdel(key, ...FORMAT1_FIELDS);
+    m.hset(key, spec.encodeState(entity.state));
     const added = entity.seen.newMembers();
     if (added.length > 0) m.sadd(keys.seen(version, spec.kind, id), ...added);
   }

@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
 import type { ItemFeatures, UserFeatures } from '../../schemas/types.js';
-import { itemFeaturesRecord, userFeaturesRecord } from './feature-values.js';
+import { itemRecord, userRecord, type RecordHeader } from './feature-values.js';
 import { CLOCK_MEMBER, KEY_ROOT, keys, type EntityKind } from './keys.js';
 import { LuaScript } from './script.js';
-import { decodeItemState, decodeUserState, type RawHash } from './state-codec.js';
+import { itemInputOf, userInputOf } from './state-view.js';
 
 /**
  * Feature lookups for the API, the CLI and tests: the full UserFeatures / ItemFeatures of many
@@ -11,6 +11,10 @@ import { decodeItemState, decodeUserState, type RawHash } from './state-codec.js
  * pipeline clock (so an hour without events for a user, while the clock moves on, shows smaller
  * 1h counts). One Lua script resolves the version (the active pointer unless one is named), reads
  * the clock and every hash atomically: a lookup never mixes two versions or two moments.
+ *
+ * Per entity the work is a view over the stored blob (state-view.ts): a dozen number loads and
+ * binary searches for the windows. The script returns each hash as Redis' flat field/value list,
+ * which is what the views read, so no intermediate object is built.
  */
 
 const READ_SCRIPT = new LuaScript(`
@@ -49,12 +53,6 @@ export interface FeatureReader {
   resolveVersion(version?: string): Promise<{ version: string | null; clock: number | null }>;
 }
 
-function pairsToHash(flat: Buffer[]): RawHash {
-  const hash: RawHash = {};
-  for (let i = 0; i + 1 < flat.length; i += 2) hash[flat[i]!.toString()] = flat[i + 1]!;
-  return hash;
-}
-
 /** The record itself, or only the requested fields and the id. */
 function project<T extends object, F extends keyof T, I extends keyof T>(
   value: T,
@@ -67,45 +65,68 @@ function project<T extends object, F extends keyof T, I extends keyof T>(
   return out;
 }
 
+interface Snapshot {
+  version: string | null;
+  clock: number | null;
+  /** The script's reply: version, clock, then one flat HGETALL reply per id. */
+  reply: ScriptReply;
+}
+
+/** Each id's record from a snapshot of `version`: its input view, evaluated at the snapshot's clock. */
+function recordsOf<In extends { lastEventTime: number; updatedAt: number }, R>(
+  ids: readonly string[],
+  version: string,
+  snap: Snapshot,
+  inputOf: (flat: Buffer[]) => In | null,
+  toRecord: (id: string, input: In, header: RecordHeader) => R,
+): (R | null)[] {
+  const out = new Array<R | null>(ids.length);
+  for (let i = 0; i < ids.length; i++) {
+    const input = inputOf(snap.reply[i + 2] as Buffer[]);
+    out[i] =
+      input === null
+        ? null
+        : toRecord(ids[i]!, input, {
+            version,
+            as_of: snap.clock ?? input.lastEventTime,
+            updated_at: input.updatedAt,
+          });
+  }
+  return out;
+}
+
 export function createFeatureReader(redis: Redis): FeatureReader {
-  async function run(kind: EntityKind, ids: readonly string[], version: string | undefined) {
+  async function run(
+    kind: EntityKind,
+    ids: readonly string[],
+    version: string | undefined,
+  ): Promise<Snapshot> {
     const reply = (await READ_SCRIPT.runBuffer(redis, [], [version ?? '', kind, ...ids])) as ScriptReply;
-    const resolved = reply[0] ? reply[0].toString() : null;
-    const clock = reply[1] ? Number(reply[1].toString()) : null;
-    const hashes = (reply.slice(2) as Buffer[][]).map(pairsToHash);
-    return { version: resolved, clock, hashes };
+    return {
+      version: reply[0] ? reply[0].toString() : null,
+      clock: reply[1] ? Number(reply[1].toString()) : null,
+      reply,
+    };
   }
 
   return {
     async readUserFeatures(ids, options = {}) {
       if (ids.length === 0) return [];
-      const { version, clock, hashes } = await run('user', ids, options.version);
-      if (version === null) return ids.map(() => null);
-      return hashes.map((hash, i) => {
-        const state = decodeUserState(hash);
-        if (!state) return null;
-        const full = userFeaturesRecord(ids[i]!, state, {
-          version,
-          as_of: clock ?? state.lastEventTime,
-          updated_at: state.updatedAt,
-        });
-        return project(full, options.fields, 'user_id');
-      });
+      const snap = await run('user', ids, options.version);
+      if (snap.version === null) return ids.map(() => null);
+      const { fields } = options;
+      return recordsOf(ids, snap.version, snap, userInputOf, (id, input, header) =>
+        project(userRecord(id, input, header), fields, 'user_id'),
+      );
     },
     async readItemFeatures(ids, options = {}) {
       if (ids.length === 0) return [];
-      const { version, clock, hashes } = await run('item', ids, options.version);
-      if (version === null) return ids.map(() => null);
-      return hashes.map((hash, i) => {
-        const state = decodeItemState(hash);
-        if (!state) return null;
-        const full = itemFeaturesRecord(ids[i]!, state, {
-          version,
-          as_of: clock ?? state.lastEventTime,
-          updated_at: state.updatedAt,
-        });
-        return project(full, options.fields, 'item_id');
-      });
+      const snap = await run('item', ids, options.version);
+      if (snap.version === null) return ids.map(() => null);
+      const { fields } = options;
+      return recordsOf(ids, snap.version, snap, itemInputOf, (id, input, header) =>
+        project(itemRecord(id, input, header), fields, 'item_id'),
+      );
     },
     async resolveVersion(version) {
       const { version: resolved, clock } = await run('user', [], version);
