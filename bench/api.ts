@@ -22,7 +22,7 @@ import { createFeatureReader } from '../sinks/redis/reader.js';
 import { makeDataset } from '../tests/harness/dataset.js';
 import { produceInteractions, produceItems, waitForCaughtUp } from '../tests/harness/kafka-io.js';
 import { freePort } from '../embedded/redis/launcher.js';
-import { startApiStack } from '../tests/support/api-stack.js';
+import { startApiStack } from '../tests/harness/api-stack.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 

@@ -1,3 +1,5 @@
+// Embedded-only: the subject is the embedded broker's log compaction (its cleaner, tombstones,
+// delete.retention.ms) as kafkajs, kcat and kafka-python read it; not the pipeline on top.
 import type { Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, kcat, python, startTestBroker, type TestBroker } from './helpers.js';

@@ -1,3 +1,5 @@
+// Embedded-only: the subject is the embedded broker's durability; it runs the broker as a child
+// process, SIGKILLs and restarts it, and damages its segment files.
 import { mkdtemp, readdir, rm, stat, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

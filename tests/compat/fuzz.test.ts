@@ -1,3 +1,5 @@
+// Embedded-only: the subject is the embedded broker's protocol decoding (captured and generated
+// frames); not the pipeline on top.
 import { readdirSync, readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';

@@ -1,3 +1,5 @@
+// Embedded-only: the subject is the embedded broker's compatibility with kafka-python; not the
+// pipeline on top.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { python, startTestBroker, type TestBroker } from './helpers.js';
 

@@ -1,3 +1,5 @@
+// Embedded-only: the subject is the embedded broker's compatibility with the kafkajs admin
+// client; not the pipeline on top.
 import type { Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestBroker, type TestBroker } from './helpers.js';

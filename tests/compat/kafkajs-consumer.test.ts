@@ -1,3 +1,5 @@
+// Embedded-only: the subject is the embedded broker's compatibility with kafkajs consumers and
+// groups; not the pipeline on top.
 import type { Admin, Consumer, Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startTestBroker, type TestBroker } from './helpers.js';

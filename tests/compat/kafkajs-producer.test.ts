@@ -1,3 +1,5 @@
+// Embedded-only: the subject is the embedded broker's compatibility with the kafkajs producer;
+// not the pipeline on top.
 import { CompressionTypes, type Consumer, type KafkaMessage } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startTestBroker, type TestBroker } from './helpers.js';

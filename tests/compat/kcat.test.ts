@@ -1,3 +1,5 @@
+// Embedded-only: the subject is the embedded broker's compatibility with librdkafka (kcat); not
+// the pipeline on top.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kcat, startTestBroker, type TestBroker } from './helpers.js';
 

@@ -1,13 +1,13 @@
+// Embedded-only: the page is served by `recostream up`, the single-machine mode, which starts every
+// part itself (the embedded broker and registry, redis-server, chDB); there is no stack for
+// containers to replace.
 import { execFile } from 'node:child_process';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { parse } from 'csv-parse/sync';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../embedded/redis/launcher.js';
-import { spawnCli, type ChildHandle } from '../harness/processes.js';
-import { tempDir } from '../support/embedded.js';
+import { DEMO, prepareUpDemo, type RunningUp, type UpDemo } from '../harness/up-demo.js';
 
 /**
  * The dashboard in a real headless Chromium (Debian's `chromium`, driven by playwright-core)
@@ -20,14 +20,7 @@ import { tempDir } from '../support/embedded.js';
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const CHROMIUM = '/usr/bin/chromium';
 const OUTPUT = path.join(ROOT, 'test-output', 'dashboard');
-const DEMO = { users: 60, items: 40, interactions: 1500 };
 const run = promisify(execFile);
-
-interface DemoRow {
-  user_id: string;
-  item_id: string;
-  event_type: string;
-}
 
 interface RunBody {
   run_id: string;
@@ -35,32 +28,14 @@ interface RunBody {
   error: string | null;
 }
 
-async function until<T>(
-  what: string,
-  fn: () => Promise<T | undefined>,
-  timeoutMs: number,
-  child: ChildHandle,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (child.child.exitCode !== null)
-      throw new Error(`recostream up exited while waiting for ${what}:\n${child.output()}`);
-    const value = await fn().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${child.output()}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
 describe('the dashboard in headless Chromium (end to end)', () => {
-  let dataDir: string;
+  let demo: UpDemo;
   let api: string;
-  let up: ChildHandle | undefined;
-  let printed = '';
+  let up: RunningUp | undefined;
   let browser: Browser | undefined;
 
   async function train(model: string): Promise<string> {
-    const accepted = await until(
+    const accepted = await up!.until(
       `a ${model} training run to start`,
       async () => {
         const response = await fetch(`${api}/v1/training/runs`, {
@@ -72,16 +47,14 @@ describe('the dashboard in headless Chromium (end to end)', () => {
         return response.status === 202 ? ((await response.json()) as { run: RunBody }).run : undefined;
       },
       180_000,
-      up!,
     );
-    const done = await until(
+    const done = await up!.until(
       `training run ${accepted.run_id}`,
       async () => {
         const body = (await (await fetch(`${api}/v1/training/runs/${accepted.run_id}`)).json()) as RunBody;
         return body.status === 'running' ? undefined : body;
       },
       240_000,
-      up!,
     );
     expect(done.error).toBeNull();
     expect(done.status).toBe('succeeded');
@@ -91,54 +64,15 @@ describe('the dashboard in headless Chromium (end to end)', () => {
   beforeAll(async () => {
     // The child runs from the sources; the page it serves is the front end as it is now.
     await run('npm', ['run', '--silent', 'build:dashboard'], { cwd: ROOT, timeout: 120_000 });
-    dataDir = await tempDir('dashboard-e2e');
-    const ports = {
-      kafka: await freePort(),
-      registry: await freePort(),
-      api: await freePort(),
-      redis: await freePort(),
-    };
-    api = `http://127.0.0.1:${ports.api}`;
-    up = spawnCli(
-      [
-        'up',
-        '--demo',
-        '--data-dir',
-        dataDir,
-        '--kafka-port',
-        String(ports.kafka),
-        '--registry-port',
-        String(ports.registry),
-        '--api-port',
-        String(ports.api),
-        '--redis-port',
-        String(ports.redis),
-        '--demo-users',
-        String(DEMO.users),
-        '--demo-items',
-        String(DEMO.items),
-        '--demo-interactions',
-        String(DEMO.interactions),
-      ],
-      {
-        LOG_LEVEL: 'info',
-        LOG_FORMAT: 'json',
-        KAFKA_BROKERS: '',
-        SCHEMA_REGISTRY_URL: '',
-        REDIS_URL: '',
-        CLICKHOUSE_URL: '',
-        API_KEY: '',
-        API_READ_KEY: '',
-      },
-    );
-    up.child.stdout!.on('data', (chunk: Buffer) => (printed += chunk.toString()));
-    up.child.stderr!.on('data', (chunk: Buffer) => (printed += chunk.toString()));
+    demo = await prepareUpDemo('dashboard-e2e');
+    api = demo.api;
+    up = demo.start();
   }, 180_000);
 
   afterAll(async () => {
     await browser?.close().catch(() => undefined);
     if (up) await up.kill('SIGINT');
-    await rm(dataDir, { recursive: true, force: true });
+    await demo?.remove();
   }, 180_000);
 
   it(
@@ -146,11 +80,10 @@ describe('the dashboard in headless Chromium (end to end)', () => {
     { timeout: 900_000 },
     async () => {
       const child = up!;
-      await until(
+      await child.until(
         '/ready',
         async () => ((await fetch(`${api}/ready`)).status === 200 ? true : undefined),
         240_000,
-        child,
       );
       // One event that is refused: it becomes a dead letter the panel counts.
       const refused = await fetch(`${api}/v1/events`, {
@@ -159,19 +92,16 @@ describe('the dashboard in headless Chromium (end to end)', () => {
         body: JSON.stringify({ user_id: 'u-dashboard', item_id: 'i-dashboard', event_type: 'teleport' }),
       });
       expect(refused.status).toBe(400);
-      await until(
+      await child.until(
         'the demo to be processed',
-        async () => (printed.includes('Try:') ? true : undefined),
+        async () => (child.printed().includes('Try:') ? true : undefined),
         300_000,
-        child,
       );
 
       // Two runs, so the training chart has a line: ALS (ranking only) then MF (with an RMSE).
       const runs = [await train('als'), await train('mf')];
 
-      const rows = parse(await readFile(path.join(dataDir, 'demo', 'interactions.csv')), {
-        columns: true,
-      }) as DemoRow[];
+      const rows = await demo.demoRows();
       const perUser = new Map<string, number>();
       for (const r of rows) perUser.set(r.user_id, (perUser.get(r.user_id) ?? 0) + 1);
       const [userId, userEvents] = [...perUser].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]!;

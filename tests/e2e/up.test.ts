@@ -1,14 +1,12 @@
+// Embedded-only: `recostream up` is the single-machine mode, which starts every part itself (the
+// embedded broker and registry, redis-server, chDB); there is no stack for containers to replace.
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../embedded/redis/launcher.js';
-import { spawnCli, type ChildHandle } from '../harness/processes.js';
-import { tempDir } from '../support/embedded.js';
+import { DEMO, prepareUpDemo, type DemoRow, type RunningUp, type UpDemo } from '../harness/up-demo.js';
 
 /**
  * `recostream up --demo` as a user runs it: a child process on free ports with its own DATA_DIR.
@@ -19,13 +17,6 @@ import { tempDir } from '../support/embedded.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const run = promisify(execFile);
-const DEMO = { users: 60, items: 40, interactions: 1500 };
-
-interface DemoRow {
-  user_id: string;
-  item_id: string;
-  event_type: string;
-}
 
 function portOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -38,85 +29,21 @@ function portOpen(port: number): Promise<boolean> {
   });
 }
 
-async function until<T>(
-  what: string,
-  fn: () => Promise<T | undefined>,
-  timeoutMs: number,
-  child: ChildHandle,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (child.child.exitCode !== null)
-      throw new Error(`recostream up exited while waiting for ${what}:\n${child.output()}`);
-    const value = await fn().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${child.output()}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
 describe('recostream up --demo (end to end)', () => {
-  let dataDir: string;
-  let ports: { kafka: number; registry: number; api: number; redis: number };
-  let api: string;
+  let demo: UpDemo;
   let rows: DemoRow[];
 
-  /** Everything the child printed (the harness keeps only the last lines). */
-  let printed = '';
-
-  function startUp(): ChildHandle {
-    printed = '';
-    const child = spawnCli(
-      [
-        'up',
-        '--demo',
-        '--data-dir',
-        dataDir,
-        '--kafka-port',
-        String(ports.kafka),
-        '--registry-port',
-        String(ports.registry),
-        '--api-port',
-        String(ports.api),
-        '--redis-port',
-        String(ports.redis),
-        '--demo-users',
-        String(DEMO.users),
-        '--demo-items',
-        String(DEMO.items),
-        '--demo-interactions',
-        String(DEMO.interactions),
-      ],
-      // Variables of the surrounding shell must not redirect it (CI may set any of them).
-      {
-        LOG_LEVEL: 'info',
-        LOG_FORMAT: 'json',
-        KAFKA_BROKERS: '',
-        SCHEMA_REGISTRY_URL: '',
-        REDIS_URL: '',
-        CLICKHOUSE_URL: '',
-        API_KEY: '',
-        API_READ_KEY: '',
-      },
-    );
-    child.child.stdout!.on('data', (chunk: Buffer) => (printed += chunk.toString()));
-    child.child.stderr!.on('data', (chunk: Buffer) => (printed += chunk.toString()));
-    return child;
-  }
-
   /** Resolves once the demo is processed: `up` prints its "Try:" block then. */
-  async function demoProcessed(child: ChildHandle): Promise<void> {
-    await until(
+  async function demoProcessed(up: RunningUp): Promise<void> {
+    await up.until(
       '/ready',
-      async () => ((await fetch(`${api}/ready`)).status === 200 ? true : undefined),
+      async () => ((await fetch(`${demo.api}/ready`)).status === 200 ? true : undefined),
       240_000,
-      child,
     );
-    await until(
+    await up.until(
       'the demo to be processed',
-      async () => (printed.includes('Try:') ? true : undefined),
+      async () => (up.printed().includes('Try:') ? true : undefined),
       240_000,
-      child,
     );
   }
 
@@ -128,8 +55,8 @@ describe('recostream up --demo (end to end)', () => {
         cwd: ROOT,
         env: {
           ...process.env,
-          DATA_DIR: dataDir,
-          API_PORT: String(ports.api),
+          DATA_DIR: demo.dataDir,
+          API_PORT: String(demo.ports.api),
           CLICKHOUSE_URL: '',
           API_KEY: '',
         },
@@ -140,30 +67,21 @@ describe('recostream up --demo (end to end)', () => {
   }
 
   beforeAll(async () => {
-    dataDir = await tempDir('up-e2e');
-    ports = {
-      kafka: await freePort(),
-      registry: await freePort(),
-      api: await freePort(),
-      redis: await freePort(),
-    };
-    api = `http://127.0.0.1:${ports.api}`;
+    demo = await prepareUpDemo('up-e2e');
   });
 
   afterAll(async () => {
-    await rm(dataDir, { recursive: true, force: true });
+    await demo?.remove();
   });
 
   it(
     'starts, serves the demo, answers SQL from another process, and stops cleanly on SIGINT',
     { timeout: 420_000 },
     async () => {
-      const up = startUp();
+      const up = demo.start();
       try {
         await demoProcessed(up);
-        rows = parse(readFileSync(path.join(dataDir, 'demo', 'interactions.csv')), {
-          columns: true,
-        }) as DemoRow[];
+        rows = await demo.demoRows();
         expect(rows).toHaveLength(DEMO.interactions);
 
         // The most active user of the file, and what the file says about them.
@@ -173,7 +91,7 @@ describe('recostream up --demo (end to end)', () => {
           (a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0]),
         )[0]!;
 
-        const features = await (await fetch(`${api}/v1/features/users/${userId}`)).json();
+        const features = await (await fetch(`${demo.api}/v1/features/users/${userId}`)).json();
         expect(features).toMatchObject({
           user_id: userId,
           version: 'v1',
@@ -185,7 +103,7 @@ describe('recostream up --demo (end to end)', () => {
           },
         });
 
-        const recsResponse = await fetch(`${api}/v1/users/${userId}/recommendations?k=5`);
+        const recsResponse = await fetch(`${demo.api}/v1/users/${userId}/recommendations?k=5`);
         expect(recsResponse.status).toBe(200);
         const recs = (await recsResponse.json()) as { user_id: string; items: { item_id: string }[] };
         expect(recs.user_id).toBe(userId);
@@ -204,15 +122,16 @@ describe('recostream up --demo (end to end)', () => {
         );
 
         // The trainer runs in the same process: its routes answer (503 would mean no trainer).
-        expect((await fetch(`${api}/v1/training/runs?limit=5`)).status).toBe(200);
+        expect((await fetch(`${demo.api}/v1/training/runs?limit=5`)).status).toBe(200);
       } finally {
         up.child.kill('SIGINT');
       }
       const exit = await up.exited;
       expect(exit, up.output()).toEqual({ code: 0, signal: null });
-      expect(printed).toContain('stopped cleanly');
+      expect(up.printed()).toContain('stopped cleanly');
       // Stopped in order, the spawned redis-server last; nothing left listening, chDB released.
-      const stops = printed
+      const stops = up
+        .printed()
         .split('\n')
         .flatMap((line) => /"step":"([^"]+)","ms":\d+,"msg":"stopped /.exec(line)?.[1] ?? []);
       const order = [
@@ -226,8 +145,8 @@ describe('recostream up --demo (end to end)', () => {
       ];
       expect(stops.filter((step) => order.includes(step))).toEqual(order);
       expect(stops.at(-1)).toBe('redis-server');
-      for (const port of Object.values(ports)) expect(await portOpen(port)).toBe(false);
-      expect(existsSync(path.join(dataDir, 'clickhouse', 'recostream.owner.pid'))).toBe(false);
+      for (const port of Object.values(demo.ports)) expect(await portOpen(port)).toBe(false);
+      expect(existsSync(path.join(demo.dataDir, 'clickhouse', 'recostream.owner.pid'))).toBe(false);
     },
   );
 
@@ -235,11 +154,11 @@ describe('recostream up --demo (end to end)', () => {
     'starts again from the same DATA_DIR without replaying the demo a second time',
     { timeout: 420_000 },
     async () => {
-      const up = startUp();
+      const up = demo.start();
       try {
         await demoProcessed(up);
-        expect(printed).toContain('already replayed');
-        const res = await fetch(`${api}/v1/sql`, {
+        expect(up.printed()).toContain('already replayed');
+        const res = await fetch(`${demo.api}/v1/sql`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ query: 'SELECT count() FROM interactions FINAL' }),

@@ -4,16 +4,15 @@ import { KafkaRecordProducer } from '../../api/kafka-producer.js';
 import type { TrainerClient } from '../../api/ports.js';
 import { startApi, type ApiDeps, type ApiSettings, type RunningApi } from '../../api/server.js';
 import { replayUploads } from '../../api/uploads.js';
-import type { ClickHouseHandle } from '../../lib/clickhouse.js';
 import { startProcessors, type RunningProcessors } from '../../processors/start.js';
 import { ensureTopics } from '../../processors/topics.js';
 import { createKafkaReplaySink } from '../../replay/kafka-sink.js';
 import type { ReplaySink } from '../../replay/sink.js';
 import type { AvroSerde } from '../../schemas/serde.js';
-import { openReadOnlyClickHouse, type ReadOnlyClickHouse } from '../../sinks/clickhouse/query.js';
+import type { ReadOnlyClickHouse } from '../../sinks/clickhouse/query.js';
 import { startClickHouseSink, type ClickHouseSink } from '../../sinks/clickhouse/sink.js';
 import { createFeatureReader, type FeatureReader } from '../../sinks/redis/reader.js';
-import { startStack, type Stack } from '../harness/stack.js';
+import { startStack, type Stack } from './stack.js';
 
 /**
  * The whole pipeline in this process for API tests and the API benchmark: broker, registry,
@@ -85,14 +84,12 @@ export async function startApiStack(options: ApiStackOptions = {}): Promise<ApiS
       closers.push(() => processors!.stop());
     }
 
-    let owner: ClickHouseHandle | undefined;
     let clickhouse: ReadOnlyClickHouse | null = null;
-    let sink: ClickHouseSink | undefined;
     if (options.clickhouse) {
-      // chDB in the stack's data dir, or the ClickHouse container with TEST_INFRA=containers.
-      owner = await stack.openClickHouse();
-      closers.push(() => owner!.close());
-      sink = await startClickHouseSink({
+      // chDB in the stack's data dir, or the ClickHouse container with TEST_INFRA=containers;
+      // both handles are closed by stack.stop(), after the sink.
+      const owner = await stack.openClickHouse();
+      const sink: ClickHouseSink = await startClickHouseSink({
         kafka,
         serde,
         clickhouse: owner.client,
@@ -101,15 +98,8 @@ export async function startApiStack(options: ApiStackOptions = {}): Promise<ApiS
         lingerMs: 200,
         topicRefreshMs: 2_000,
       });
-      closers.push(() => sink!.stop());
-      clickhouse = await openReadOnlyClickHouse({
-        url: stack.clickhouseUrl,
-        chdbDir: stack.chdbDir,
-        owner,
-        logger: stack.logger,
-      });
-      const ro = clickhouse;
-      closers.push(() => ro.close());
+      closers.push(() => sink.stop());
+      clickhouse = await stack.openReadOnlyClickHouse(owner);
     }
 
     const producer = await KafkaRecordProducer.connect(kafka, serde);

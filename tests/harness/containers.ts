@@ -1,5 +1,6 @@
 import type { StartedNetwork, StartedTestContainer } from 'testcontainers';
 import { freePort } from '../../embedded/redis/launcher.js';
+import type { PartsWanted, StackParts } from './parts.js';
 
 /**
  * The cluster-mode counterparts of the embedded parts, for `TEST_INFRA=containers`: Apache Kafka
@@ -7,7 +8,8 @@ import { freePort } from '../../embedded/redis/launcher.js';
  * Only the harness (stack.ts) uses this; suites see the same Stack in both modes.
  *
  * Host ports are chosen here and bound explicitly, so that Kafka can advertise its address before
- * it starts and Redis keeps its address across a stop/restart (what the outage tests do).
+ * it starts and Redis and the registry keep their addresses across a stop/restart (what the outage
+ * tests do).
  */
 
 export const IMAGES = {
@@ -40,34 +42,22 @@ export function dockerHost(): Promise<string | null> {
   return engine;
 }
 
-export interface ContainerInfra {
-  brokers?: string;
-  registryUrl?: string;
-  redisUrl?: string;
-  clickhouseUrl?: string;
-  /** SHUTDOWN redis (AOF flushed); the container stops. */
-  stopRedis(): Promise<void>;
-  /** Starts the stopped redis container again on the same host port. */
-  restartRedis(): Promise<void>;
-  stop(): Promise<void>;
+/** Runs a command in a container as root; throws with its output when it fails. */
+async function execAsRoot(container: StartedTestContainer, command: string[]): Promise<string> {
+  const result = await container.exec(command, { user: 'root' });
+  if (result.exitCode !== 0) throw new Error(`${command.join(' ')}: ${result.output}`);
+  return result.stdout;
 }
 
-export interface ContainerInfraOptions {
-  kafka: boolean;
-  registry: boolean;
-  redis: boolean;
-  clickhouse: boolean;
-}
-
-export async function startContainerInfra(
-  host: string,
-  options: ContainerInfraOptions,
-): Promise<ContainerInfra> {
-  const { GenericContainer, Network, Wait } = await import('testcontainers');
+export async function startContainerInfra(host: string, options: PartsWanted): Promise<StackParts> {
+  const { GenericContainer, Network, Wait, getContainerRuntimeClient } = await import('testcontainers');
   const started: StartedTestContainer[] = [];
   let network: StartedNetwork | undefined;
   let redis: StartedTestContainer | undefined;
-  const infra: ContainerInfra = {
+  let registry: StartedTestContainer | undefined;
+  let clickhouse: StartedTestContainer | undefined;
+  const infra: StackParts = {
+    infra: 'containers',
     async stopRedis() {
       if (!redis) throw new Error('startStack: no redis in this stack');
       // SHUTDOWN makes redis-server write its AOF and exit, which stops the container (kept, not removed).
@@ -76,6 +66,26 @@ export async function startContainerInfra(
     async restartRedis() {
       if (!redis) throw new Error('startStack: no redis in this stack');
       await redis.restart();
+    },
+    async stopRegistry() {
+      if (!registry) throw new Error('startStack: no registry in this stack');
+      // Stopped through the engine, not registry.stop(), which would remove the container.
+      const client = await getContainerRuntimeClient();
+      await client.container.stop(client.container.getById(registry.getId()), { timeout: 10 });
+    },
+    async restartRegistry() {
+      if (!registry) throw new Error('startStack: no registry in this stack');
+      await registry.restart();
+    },
+    async makeClickHouseDirUnwritable(dir) {
+      if (!clickhouse) throw new Error('startStack: no clickhouse in this stack');
+      const server = clickhouse;
+      // The server runs as the unprivileged clickhouse user, to whom permission bits apply.
+      const mode = (await execAsRoot(server, ['stat', '-c', '%a', dir])).trim();
+      await execAsRoot(server, ['chmod', '0555', dir]);
+      return async () => {
+        await execAsRoot(server, ['chmod', mode, dir]);
+      };
     },
     async stop() {
       for (const c of started.reverse()) await c.stop({ timeout: 10_000 }).catch(() => undefined);
@@ -115,10 +125,11 @@ export async function startContainerInfra(
     }
 
     if (options.registry) {
-      const registry = await new GenericContainer(IMAGES.schemaRegistry)
+      const port = await freePort();
+      registry = await new GenericContainer(IMAGES.schemaRegistry)
         .withNetwork(network!)
         .withNetworkAliases('schema-registry')
-        .withExposedPorts(8081)
+        .withExposedPorts({ container: 8081, host: port })
         .withEnvironment({
           SCHEMA_REGISTRY_HOST_NAME: 'schema-registry',
           SCHEMA_REGISTRY_KAFKASTORE_BOOTSTRAP_SERVERS: 'PLAINTEXT://kafka:19092',
@@ -129,7 +140,7 @@ export async function startContainerInfra(
         .withStartupTimeout(STARTUP_TIMEOUT_MS)
         .start();
       started.push(registry);
-      infra.registryUrl = `http://${host}:${registry.getMappedPort(8081)}`;
+      infra.registryUrl = `http://${host}:${port}`;
     }
 
     if (options.redis) {
@@ -145,7 +156,7 @@ export async function startContainerInfra(
     }
 
     if (options.clickhouse) {
-      const clickhouse = await new GenericContainer(IMAGES.clickhouse)
+      clickhouse = await new GenericContainer(IMAGES.clickhouse)
         .withEnvironment({
           CLICKHOUSE_USER: 'recostream',
           CLICKHOUSE_PASSWORD: 'recostream',

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Partitioners, type Kafka, type Message } from 'kafkajs';
 import type { Redis } from 'ioredis';
 import { pipelineLag, type PipelineLag } from '../../processors/progress.js';
+import { ensureTopics } from '../../processors/topics.js';
 import type { AvroSerde } from '../../schemas/serde.js';
 import type { Interaction, Item, RecordName, RecordTypes } from '../../schemas/types.js';
 import { TOPIC } from '../../topology/topics.js';
@@ -9,6 +10,17 @@ import { TOPIC } from '../../topology/topics.js';
 /** Producing test input and reading outputs back, through the same clients production uses. */
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Creates the declared topics of every version given that are missing (what `topology apply` does). */
+export async function createTopics(kafka: Kafka, versions: readonly string[] = ['v1']): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    for (const version of versions) await ensureTopics(admin, version);
+  } finally {
+    await admin.disconnect();
+  }
+}
 
 export async function produceMessages(
   kafka: Kafka,
@@ -43,12 +55,79 @@ export async function produceInteractions(
   await produceMessages(kafka, TOPIC.interactions, messages);
 }
 
+export interface Keyed<N extends RecordName> {
+  key: string;
+  /** null: a tombstone. */
+  value: RecordTypes[N] | null;
+}
+
+/** Avro records of any type, keyed as given, in the given order. */
+export async function produceRecords<N extends RecordName>(
+  kafka: Kafka,
+  serde: AvroSerde,
+  topic: string,
+  record: N,
+  items: readonly Keyed<N>[],
+): Promise<void> {
+  const messages: Message[] = [];
+  for (const item of items) {
+    messages.push({
+      key: item.key,
+      value: item.value === null ? null : await serde.encode(topic, record, item.value),
+    });
+  }
+  await produceMessages(kafka, topic, messages);
+}
+
 export async function produceItems(kafka: Kafka, serde: AvroSerde, items: readonly Item[]): Promise<void> {
   const messages: Message[] = [];
   for (const item of items) {
     messages.push({ key: item.item_id, value: await serde.encode(TOPIC.items, 'Item', item) });
   }
   await produceMessages(kafka, TOPIC.items, messages);
+}
+
+/** Sum of the end offsets of a topic's partitions: what was ever written to it. */
+export async function endOffsetTotal(kafka: Kafka, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Resolves once the consumer group has committed every partition of `topics` up to its end. */
+export async function waitForCommitted(
+  kafka: Kafka,
+  groupId: string,
+  topics: readonly string[],
+  opts: { timeoutMs?: number; what?: string } = {},
+): Promise<void> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 90_000);
+  const admin = kafka.admin();
+  await admin.connect();
+  let behind = '';
+  try {
+    while (Date.now() < deadline) {
+      behind = '';
+      for (const topic of topics) {
+        const ends = await admin.fetchTopicOffsets(topic);
+        const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+        for (const end of ends) {
+          const c = committed?.partitions.find((p) => p.partition === end.partition);
+          const at = c && Number(c.offset) >= 0 ? Number(c.offset) : 0;
+          if (at < Number(end.high)) behind += ` ${topic}/${end.partition}:${at}<${end.high}`;
+        }
+      }
+      if (behind === '') return;
+      await sleep(250);
+    }
+  } finally {
+    await admin.disconnect();
+  }
+  throw new Error(`${opts.what ?? 'the sink'} did not commit up to the log end in time:${behind}`);
 }
 
 /** Every record of a topic, decoded, in partition then offset order (with its key). */

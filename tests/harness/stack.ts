@@ -1,16 +1,18 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { ClickHouseClient } from '@clickhouse/client';
 import { Redis } from 'ioredis';
 import type { Kafka, KafkaConfig } from 'kafkajs';
-import { startBroker, type RunningBroker } from '../../embedded/kafka/index.js';
-import { launchRedis, type RedisServerHandle } from '../../embedded/redis/launcher.js';
-import { startRegistry, type RunningRegistry } from '../../embedded/registry/index.js';
 import { openClickHouse, type ClickHouseHandle } from '../../lib/clickhouse.js';
 import { createKafka } from '../../lib/kafka.js';
 import { createLogger, type Logger } from '../../lib/logger.js';
 import { AvroSerde } from '../../schemas/serde.js';
-import { containersRequested, dockerHost, startContainerInfra, type ContainerInfra } from './containers.js';
+import { openReadOnlyClickHouse, type ReadOnlyClickHouse } from '../../sinks/clickhouse/query.js';
+import { tableDataPath } from './clickhouse.js';
+import { containersRequested, dockerHost, startContainerInfra } from './containers.js';
+import { startEmbeddedParts } from './embedded.js';
+import type { StackParts } from './parts.js';
 
 /** Quiet unless a run asks for logs with TEST_LOG_LEVEL (e.g. TEST_LOG_LEVEL=info). */
 export const harnessLogger: Logger = createLogger('test', { level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -27,9 +29,15 @@ export interface StackOptions {
    * find it through DATA_DIR), or a ClickHouse server in containers mode (CLICKHOUSE_URL).
    */
   clickhouse?: boolean;
+  /** A data dir of the caller's (kept by `stop()`, so a second stack can start on it). */
   dataDir?: string;
   /** Broker fsync policy; default interval (tests that kill the broker ask for 'always'). */
   brokerFlush?: 'always' | 'interval';
+  /**
+   * The embedded parts whatever TEST_INFRA says: for suites whose subject is an embedded part
+   * itself (the registry's storage, the launcher, chDB's ownership), not the pipeline on top.
+   */
+  embeddedOnly?: boolean;
 }
 
 export interface Stack {
@@ -37,9 +45,6 @@ export interface Stack {
   logger: Logger;
   /** `containers` when TEST_INFRA=containers and a Docker engine answered; the parts are then not in this process. */
   infra: 'embedded' | 'containers';
-  broker?: RunningBroker;
-  registry?: RunningRegistry;
-  redisServer?: RedisServerHandle;
   /** `host:port` of the broker. */
   brokers?: string;
   registryUrl?: string;
@@ -55,13 +60,26 @@ export interface Stack {
   redis(): Redis;
   /** The stack's ClickHouse through lib/clickhouse.ts (closed by stop() unless closed before). */
   openClickHouse(): Promise<ClickHouseHandle>;
+  /**
+   * The read-only side of the stack's ClickHouse, as the API opens it; `owner` is this process's
+   * handle on chDB when it holds one (closed by stop() unless closed before).
+   */
+  openReadOnlyClickHouse(owner?: ClickHouseHandle): Promise<ReadOnlyClickHouse>;
   /** Environment for a child process (`recostream ...`) using this stack. */
   env(extra?: Record<string, string>): Record<string, string>;
   /** Starts redis-server again on the same port and data dir (after `stopRedis`). */
   restartRedis(): Promise<void>;
   /** SHUTDOWN redis-server (AOF flushed); `restartRedis` brings it back. */
   stopRedis(): Promise<void>;
-  /** Stops everything and deletes the data dir. */
+  /** Stops the schema registry; `restartRegistry` brings it back on the same address. */
+  stopRegistry(): Promise<void>;
+  restartRegistry(): Promise<void>;
+  /**
+   * ClickHouse fails to write new parts of `table` (its data directory made unwritable) until the
+   * returned function is called.
+   */
+  makeTableUnwritable(client: ClickHouseClient, table: string): Promise<() => Promise<void>>;
+  /** Stops everything and deletes the data dir (unless it was the caller's). */
   stop(): Promise<void>;
 }
 
@@ -75,102 +93,31 @@ export interface Stack {
  * (containers.ts); without an engine it says so once and uses the embedded parts.
  */
 export async function startStack(options: StackOptions): Promise<Stack> {
-  if (containersRequested()) {
-    const host = await dockerHost();
-    if (host !== null) return startContainerStack(options, host);
-    warnNoDocker();
-  }
+  const ownDataDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'recostream-stack-')));
-  const logger = harnessLogger;
-  const clients: Redis[] = [];
-  const handles: ClickHouseHandle[] = [];
-  let broker: RunningBroker | undefined;
-  let registry: RunningRegistry | undefined;
-  let redisServer: RedisServerHandle | undefined;
-  let redisPort = 0;
-
-  const stop = async () => {
-    for (const c of clients) c.disconnect();
-    for (const h of handles) await h.close().catch(() => undefined);
-    await registry?.close().catch(() => undefined);
-    await broker?.close().catch(() => undefined);
-    await redisServer?.stop().catch(() => undefined);
-    await rm(dataDir, { recursive: true, force: true });
-  };
-
+  let parts: StackParts;
   try {
-    if (options.redis) {
-      redisServer = await launchRedis({ dataDir: path.join(dataDir, 'redis'), logger });
-      redisPort = redisServer.port;
-    }
-    if (options.broker || options.registry) {
-      broker = await startBroker({
-        port: 0,
-        dataDir: path.join(dataDir, 'kafka'),
-        logger,
-        flush: options.brokerFlush === 'always' ? { mode: 'always' } : { mode: 'interval', ms: 1000 },
-      });
-    }
-    if (options.registry) {
-      registry = await startRegistry({ port: 0, brokers: [broker!.brokers], logger });
-    }
+    parts = await startParts(options, dataDir);
   } catch (err) {
-    await stop();
+    if (ownDataDir) await rm(dataDir, { recursive: true, force: true });
     throw err;
   }
+  return stackOn(parts, dataDir, ownDataDir);
+}
 
-  const stack: Stack = {
-    dataDir,
-    logger,
-    infra: 'embedded',
-    chdbDir: path.join(dataDir, 'clickhouse'),
-    broker,
-    registry,
-    redisServer,
-    brokers: broker?.brokers,
-    registryUrl: registry?.url,
-    redisUrl: redisServer?.url,
-    kafka(clientId = 'test', config = {}) {
-      if (!broker) throw new Error('startStack: no broker in this stack');
-      return createKafka({ brokers: [broker.brokers], clientId, logger, config });
-    },
-    serde() {
-      if (!registry) throw new Error('startStack: no registry in this stack');
-      return new AvroSerde({ url: registry.url });
-    },
-    redis() {
-      if (!stack.redisUrl) throw new Error('startStack: no redis in this stack');
-      const client = new Redis(stack.redisUrl, { maxRetriesPerRequest: null });
-      client.on('error', () => undefined);
-      clients.push(client);
-      return client;
-    },
-    async openClickHouse() {
-      const handle = await openClickHouse({ chdbDir: stack.chdbDir, logger });
-      handles.push(handle);
-      return handle;
-    },
-    env(extra = {}) {
-      const env: Record<string, string> = {
-        LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
-        LOG_FORMAT: 'json',
-      };
-      if (broker) env.KAFKA_BROKERS = broker.brokers;
-      if (registry) env.SCHEMA_REGISTRY_URL = registry.url;
-      if (stack.redisUrl) env.REDIS_URL = stack.redisUrl;
-      env.DATA_DIR = dataDir;
-      return { ...env, ...extra };
-    },
-    async stopRedis() {
-      await redisServer?.stop();
-    },
-    async restartRedis() {
-      redisServer = await launchRedis({ dataDir: path.join(dataDir, 'redis'), logger, port: redisPort });
-      stack.redisServer = redisServer;
-    },
-    stop,
+async function startParts(options: StackOptions, dataDir: string): Promise<StackParts> {
+  const wanted = {
+    kafka: options.broker === true || options.registry === true,
+    registry: options.registry === true,
+    redis: options.redis === true,
+    clickhouse: options.clickhouse === true,
   };
-  return stack;
+  if (!options.embeddedOnly && containersRequested()) {
+    const host = await dockerHost();
+    if (host !== null) return startContainerInfra(host, wanted);
+    warnNoDocker();
+  }
+  return startEmbeddedParts({ ...wanted, dataDir, logger: harnessLogger, brokerFlush: options.brokerFlush });
 }
 
 let warned = false;
@@ -183,60 +130,48 @@ function warnNoDocker(): void {
   );
 }
 
-/** The Stack over containers: same shape, the parts elsewhere (see containers.ts). */
-async function startContainerStack(options: StackOptions, host: string): Promise<Stack> {
-  const dataDir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'recostream-stack-')));
+/** The Stack suites see, the same over either kind of parts. */
+function stackOn(parts: StackParts, dataDir: string, ownDataDir: boolean): Stack {
   const logger = harnessLogger;
   const clients: Redis[] = [];
-  const handles: ClickHouseHandle[] = [];
-  let infra: ContainerInfra | undefined;
-  const stop = async () => {
-    for (const c of clients) c.disconnect();
-    for (const h of handles) await h.close().catch(() => undefined);
-    await infra?.stop();
-    await rm(dataDir, { recursive: true, force: true });
-  };
-  try {
-    infra = await startContainerInfra(host, {
-      kafka: options.broker === true || options.registry === true,
-      registry: options.registry === true,
-      redis: options.redis === true,
-      clickhouse: options.clickhouse === true,
-    });
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-  const running = infra;
+  const closers: (() => Promise<void>)[] = [];
+  const chdbDir = path.join(dataDir, 'clickhouse');
+
   const stack: Stack = {
     dataDir,
     logger,
-    infra: 'containers',
-    brokers: running.brokers,
-    registryUrl: running.registryUrl,
-    redisUrl: running.redisUrl,
-    clickhouseUrl: running.clickhouseUrl,
-    chdbDir: path.join(dataDir, 'clickhouse'),
+    infra: parts.infra,
+    brokers: parts.brokers,
+    registryUrl: parts.registryUrl,
+    redisUrl: parts.redisUrl,
+    clickhouseUrl: parts.clickhouseUrl,
+    chdbDir,
     kafka(clientId = 'test', config = {}) {
-      if (!running.brokers) throw new Error('startStack: no broker in this stack');
-      return createKafka({ brokers: [running.brokers], clientId, logger, config });
+      if (!parts.brokers) throw new Error('startStack: no broker in this stack');
+      return createKafka({ brokers: [parts.brokers], clientId, logger, config });
     },
     serde() {
-      if (!running.registryUrl) throw new Error('startStack: no registry in this stack');
-      return new AvroSerde({ url: running.registryUrl });
+      if (!parts.registryUrl) throw new Error('startStack: no registry in this stack');
+      return new AvroSerde({ url: parts.registryUrl });
     },
     redis() {
-      if (!running.redisUrl) throw new Error('startStack: no redis in this stack');
-      const client = new Redis(running.redisUrl, { maxRetriesPerRequest: null });
+      if (!parts.redisUrl) throw new Error('startStack: no redis in this stack');
+      const client = new Redis(parts.redisUrl, { maxRetriesPerRequest: null });
       client.on('error', () => undefined);
       clients.push(client);
       return client;
     },
     async openClickHouse() {
-      if (!running.clickhouseUrl) throw new Error('startStack: no clickhouse in this stack');
-      const handle = await openClickHouse({ url: running.clickhouseUrl, chdbDir: stack.chdbDir, logger });
-      handles.push(handle);
+      const handle = closedOnce(await openClickHouse({ url: parts.clickhouseUrl, chdbDir, logger }));
+      closers.push(() => handle.close());
       return handle;
+    },
+    async openReadOnlyClickHouse(owner) {
+      const ro = closedOnce(
+        await openReadOnlyClickHouse({ url: parts.clickhouseUrl, chdbDir, owner, logger }),
+      );
+      closers.push(() => ro.close());
+      return ro;
     },
     env(extra = {}) {
       const env: Record<string, string> = {
@@ -244,15 +179,32 @@ async function startContainerStack(options: StackOptions, host: string): Promise
         LOG_FORMAT: 'json',
         DATA_DIR: dataDir,
       };
-      if (running.brokers) env.KAFKA_BROKERS = running.brokers;
-      if (running.registryUrl) env.SCHEMA_REGISTRY_URL = running.registryUrl;
-      if (running.redisUrl) env.REDIS_URL = running.redisUrl;
-      if (running.clickhouseUrl) env.CLICKHOUSE_URL = running.clickhouseUrl;
+      if (parts.brokers) env.KAFKA_BROKERS = parts.brokers;
+      if (parts.registryUrl) env.SCHEMA_REGISTRY_URL = parts.registryUrl;
+      if (parts.redisUrl) env.REDIS_URL = parts.redisUrl;
+      if (parts.clickhouseUrl) env.CLICKHOUSE_URL = parts.clickhouseUrl;
       return { ...env, ...extra };
     },
-    stopRedis: () => running.stopRedis(),
-    restartRedis: () => running.restartRedis(),
-    stop,
+    stopRedis: () => parts.stopRedis(),
+    restartRedis: () => parts.restartRedis(),
+    stopRegistry: () => parts.stopRegistry(),
+    restartRegistry: () => parts.restartRegistry(),
+    async makeTableUnwritable(client, table) {
+      return parts.makeClickHouseDirUnwritable(await tableDataPath(client, table));
+    },
+    async stop() {
+      for (const c of clients) c.disconnect();
+      // Read-only handles before the owning ones they may borrow from.
+      for (const close of closers.reverse()) await close().catch(() => undefined);
+      await parts.stop();
+      if (ownDataDir) await rm(dataDir, { recursive: true, force: true });
+    },
   };
   return stack;
+}
+
+/** The handle with a close() that acts once: stop() may close what a suite closed already. */
+function closedOnce<T extends { close(): Promise<void> }>(handle: T): T {
+  let closing: Promise<void> | undefined;
+  return { ...handle, close: () => (closing ??= handle.close()) };
 }

@@ -2,22 +2,22 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Admin, Kafka } from 'kafkajs';
-import { openClickHouse, type ClickHouseHandle } from '../../lib/clickhouse.js';
+import type { ClickHouseHandle } from '../../lib/clickhouse.js';
 import { ensureTopics } from '../../processors/topics.js';
 import type { AvroSerde } from '../../schemas/serde.js';
 import type { Interaction, ItemFeatures, UserFeatures } from '../../schemas/types.js';
-import { openReadOnlyClickHouse, type ReadOnlyClickHouse } from '../../sinks/clickhouse/query.js';
+import type { ReadOnlyClickHouse } from '../../sinks/clickhouse/query.js';
 import { DEFAULT_SINK_GROUP, startClickHouseSink, type ClickHouseSink } from '../../sinks/clickhouse/sink.js';
 import { TypedProducer } from '../../topology/producer.js';
 import { itemFeaturesTopic, TOPIC, userFeaturesTopic } from '../../topology/topics.js';
 import { generatePlanted, type PlantedOptions } from '../../training/synthetic.js';
-import { startStack, type Stack } from '../harness/stack.js';
 import { computeFeatures } from '../oracle/batch-features.js';
-import { waitForCommitted } from './clickhouse-sink.js';
+import { waitForCommitted } from './kafka-io.js';
+import { startStack, type Stack } from './stack.js';
 
 /**
- * The parts a training run needs, in this process: broker, registry, redis-server, topics, chDB
- * with the ClickHouse sink (which stores the labels and the run records), a read-only ClickHouse
+ * The parts a training run needs, in this process: broker, registry, redis-server, topics,
+ * ClickHouse (chDB, or the server in containers mode) with the ClickHouse sink (which stores the labels and the run records), a read-only ClickHouse
  * for the trainer, a typed producer, and a models directory.
  */
 export interface TrainingStack {
@@ -40,7 +40,7 @@ export interface TrainingStack {
 }
 
 export async function startTrainingStack(version = 'v1'): Promise<TrainingStack> {
-  const stack = await startStack({ redis: true, broker: true, registry: true });
+  const stack = await startStack({ redis: true, broker: true, registry: true, clickhouse: true });
   const closers: (() => Promise<unknown>)[] = [];
   const stop = async () => {
     for (const close of closers.reverse()) await close().catch(() => undefined);
@@ -55,9 +55,8 @@ export async function startTrainingStack(version = 'v1'): Promise<TrainingStack>
     await ensureTopics(admin, version);
     const producer = new TypedProducer(kafka, serde, { logger: stack.logger });
     closers.push(() => producer.disconnect());
-    const chdbDir = path.join(stack.dataDir, 'clickhouse');
-    const owner = await openClickHouse({ chdbDir, logger: stack.logger });
-    closers.push(() => owner.close());
+    // Both ClickHouse handles are closed by stack.stop(), after the sink.
+    const owner = await stack.openClickHouse();
     const sink = await startClickHouseSink({
       kafka,
       serde,
@@ -68,7 +67,7 @@ export async function startTrainingStack(version = 'v1'): Promise<TrainingStack>
       topicRefreshMs: 2_000,
     });
     closers.push(() => sink.stop());
-    const clickhouse = await openReadOnlyClickHouse({ chdbDir, owner, logger: stack.logger });
+    const clickhouse = await stack.openReadOnlyClickHouse(owner);
     const dataDir = await mkdtemp(path.join(tmpdir(), 'recostream-train-'));
     closers.push(() => rm(dataDir, { recursive: true, force: true }));
 

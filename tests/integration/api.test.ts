@@ -11,7 +11,7 @@ import { promotedModelSource } from '../../training/serving/model-source.js';
 import { modelsDir, writePromoted } from '../../training/serving/promoted.js';
 import type { DeadLetter, TrainingRun } from '../../schemas/types.js';
 import { readTopic } from '../harness/kafka-io.js';
-import { startApiStack, type ApiStack } from '../support/api-stack.js';
+import { startApiStack, type ApiStack } from '../harness/api-stack.js';
 
 /**
  * The API over real HTTP against the real pipeline in this process: embedded broker and

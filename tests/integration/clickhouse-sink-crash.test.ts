@@ -1,29 +1,19 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openClickHouse } from '../../lib/clickhouse.js';
-import { createKafka } from '../../lib/kafka.js';
-import { AvroSerde } from '../../schemas/serde.js';
+import type { AvroSerde } from '../../schemas/serde.js';
 import type { ItemFeatures, UserFeatures } from '../../schemas/types.js';
 import { DEFAULT_SINK_GROUP } from '../../sinks/clickhouse/sink.js';
 import { sourceTopics } from '../../sinks/clickhouse/tables.js';
-import { TOPIC } from '../../topology/topics.js';
-import {
-  createTopics,
-  interaction,
-  itemFeatures,
-  itemFeaturesTopic,
-  produce,
-  selectRows,
-  userFeatures,
-  userFeaturesTopic,
-  waitForCommitted,
-} from '../support/clickhouse-sink.js';
-import { startEmbedded, tempDir, testLogger, type EmbeddedStack } from '../support/embedded.js';
+import { itemFeaturesTopic, TOPIC, userFeaturesTopic } from '../../topology/topics.js';
+import { selectRows } from '../harness/clickhouse.js';
+import { createTopics, produceRecords, waitForCommitted } from '../harness/kafka-io.js';
+import { interaction, itemFeatures, userFeatures } from '../harness/records.js';
+import { startStack, type Stack } from '../harness/stack.js';
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -44,39 +34,30 @@ const KILL_AFTER_CHUNKS = [6, 14, 22, 30];
  * once — under FINAL, and physically after the parts are merged.
  */
 describe('ClickHouse sink crash and restart', () => {
-  let stack: EmbeddedStack;
-  let dir: string;
+  let stack: Stack;
   let kafka: Kafka;
   let serde: AvroSerde;
   let sink: ChildProcess | undefined;
   let starts = 0;
-  const logFile = () => path.join(dir, 'sink.log');
+  const logFile = () => path.join(stack.dataDir, 'sink.log');
 
   beforeAll(async () => {
-    stack = await startEmbedded();
-    dir = await tempDir('ch-crash');
-    kafka = createKafka({ brokers: [stack.broker.brokers], clientId: 'ch-crash-test', logger: testLogger });
-    serde = new AvroSerde({ url: stack.registry.url });
+    stack = await startStack({ broker: true, registry: true, clickhouse: true });
+    kafka = stack.kafka('ch-crash-test');
+    serde = stack.serde();
     await createTopics(kafka, ['v1', 'v2']);
   });
 
   afterAll(async () => {
     if (sink && sink.exitCode === null) await kill(sink, 'SIGKILL');
-    await stack?.close();
-    await rm(dir, { recursive: true, force: true });
+    await stack?.stop();
   });
 
   function startSink(extraArgs: string[] = []): ChildProcess {
     starts++;
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      DATA_DIR: dir,
-      KAFKA_BROKERS: stack.broker.brokers,
-      SCHEMA_REGISTRY_URL: stack.registry.url,
-      LOG_LEVEL: 'info',
-      LOG_FORMAT: 'json',
-    };
-    delete env.CLICKHOUSE_URL;
+    const env: NodeJS.ProcessEnv = { ...process.env, ...stack.env({ LOG_LEVEL: 'info' }) };
+    // chDB in the stack's DATA_DIR unless the stack has a ClickHouse server: not the shell's.
+    if (!stack.clickhouseUrl) delete env.CLICKHOUSE_URL;
     const child = spawn(
       process.execPath,
       [
@@ -155,7 +136,7 @@ describe('ClickHouse sink crash and restart', () => {
         // produced right before the SIGKILL: the sink always dies with events it has not stored
         // (the gap is far shorter than its linger), however fast or slow the machine is.
         const held = killHere ? events.splice(EVENTS_PER_CHUNK / 2) : [];
-        await produce(
+        await produceRecords(
           kafka,
           serde,
           TOPIC.interactions,
@@ -173,14 +154,14 @@ describe('ClickHouse sink crash and restart', () => {
           }
           for (const r of users) userRecords.set(`${version}/${r.user_id}/${r.total_interactions}`, r);
           for (const r of items) itemRecords.set(`${version}/${r.item_id}/${r.total_interactions}`, r);
-          await produce(
+          await produceRecords(
             kafka,
             serde,
             userFeaturesTopic(version),
             'UserFeatures',
             users.map((r) => ({ key: r.user_id, value: r })),
           );
-          await produce(
+          await produceRecords(
             kafka,
             serde,
             itemFeaturesTopic(version),
@@ -190,7 +171,7 @@ describe('ClickHouse sink crash and restart', () => {
         }
         if (killHere) {
           committed = await waitForProgress(committed);
-          await produce(
+          await produceRecords(
             kafka,
             serde,
             TOPIC.interactions,
@@ -229,7 +210,7 @@ describe('ClickHouse sink crash and restart', () => {
       // The kills hit a sink with events still to store (not one that had caught up).
       expect(killsWithWorkOutstanding.length).toBeGreaterThanOrEqual(KILL_AFTER_CHUNKS.length - 1);
 
-      const ch = await openClickHouse({ chdbDir: path.join(dir, 'clickhouse'), logger: testLogger });
+      const ch = await stack.openClickHouse();
       try {
         const total = CHUNKS * EVENTS_PER_CHUNK;
         const [events] = await selectRows<{ n: number; ids: number; min: number; max: number }>(

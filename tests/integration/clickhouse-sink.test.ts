@@ -1,47 +1,36 @@
-import { rm } from 'node:fs/promises';
-import path from 'node:path';
 import type { Kafka } from 'kafkajs';
 import avro from 'avsc';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openClickHouse, type ClickHouseHandle } from '../../lib/clickhouse.js';
+import type { ClickHouseHandle } from '../../lib/clickhouse.js';
 import { HealthRegistry } from '../../lib/health.js';
-import { createKafka } from '../../lib/kafka.js';
 import { avroSchema } from '../../schemas/avro.js';
-import { AvroSerde, frame } from '../../schemas/serde.js';
-import { startRegistry, type RunningRegistry } from '../../embedded/registry/index.js';
+import { frame, type AvroSerde } from '../../schemas/serde.js';
 import type { DeadLetter, Item, TrainingRun, User } from '../../schemas/types.js';
 import { sinkMetrics } from '../../sinks/clickhouse/metrics.js';
 import { startClickHouseSink, type ClickHouseSink } from '../../sinks/clickhouse/sink.js';
-import { TOPIC } from '../../topology/topics.js';
+import { itemFeaturesTopic, TOPIC, userFeaturesTopic } from '../../topology/topics.js';
+import { selectRows } from '../harness/clickhouse.js';
 import {
   createTopics,
   endOffsetTotal,
-  interaction,
-  makeUnwritable,
-  tableDataPath,
-  itemFeatures,
-  itemFeaturesTopic,
-  produce,
-  produceRaw,
-  selectRows,
-  until,
-  userFeatures,
-  userFeaturesTopic,
+  produceMessages,
+  produceRecords,
   waitForCommitted,
-} from '../support/clickhouse-sink.js';
-import { startEmbedded, tempDir, testLogger, type EmbeddedStack } from '../support/embedded.js';
+  waitUntil,
+} from '../harness/kafka-io.js';
+import { interaction, itemFeatures, userFeatures } from '../harness/records.js';
+import { startStack, type Stack } from '../harness/stack.js';
 import { SAMPLES } from '../unit/schemas/samples.js';
 
 /**
- * The sink in this process against the embedded broker and registry and a chDB in a temp dir:
- * every topic lands in its table with every column, rejects become dead letters (never a dead
- * letter about a dead letter), new feature versions are picked up, and a ClickHouse that fails
- * for a while costs nothing.
+ * The sink in this process against the stack's broker, registry and ClickHouse: every topic
+ * lands in its table with every column, rejects become dead letters (never a dead letter about a
+ * dead letter), new feature versions are picked up, and a ClickHouse or a registry that fails for
+ * a while costs nothing.
  */
 describe('ClickHouse sink', () => {
-  let stack: EmbeddedStack;
-  let dir: string;
+  let stack: Stack;
   let kafka: Kafka;
   let serde: AvroSerde;
   let ch: ClickHouseHandle;
@@ -49,21 +38,19 @@ describe('ClickHouse sink', () => {
   const groupId = 'ch-sink-test';
   const metricsRegistry = new Registry();
   const health = new HealthRegistry();
-  let restartedRegistry: RunningRegistry | undefined;
 
   beforeAll(async () => {
-    stack = await startEmbedded();
-    dir = await tempDir('ch-sink');
-    kafka = createKafka({ brokers: [stack.broker.brokers], clientId: 'ch-sink-test', logger: testLogger });
-    serde = new AvroSerde({ url: stack.registry.url });
+    stack = await startStack({ broker: true, registry: true, clickhouse: true });
+    kafka = stack.kafka('ch-sink-test');
+    serde = stack.serde();
     await createTopics(kafka, ['v1', 'v2']);
-    ch = await openClickHouse({ chdbDir: path.join(dir, 'clickhouse'), logger: testLogger });
+    ch = await stack.openClickHouse();
     sink = await startClickHouseSink({
       kafka,
       serde,
       clickhouse: ch.client,
-      registryUrl: stack.registry.url,
-      logger: testLogger,
+      registryUrl: stack.registryUrl!,
+      logger: stack.logger,
       groupId,
       lingerMs: 200,
       topicRefreshMs: 500,
@@ -76,17 +63,14 @@ describe('ClickHouse sink', () => {
 
   afterAll(async () => {
     await sink?.stop();
-    await restartedRegistry?.close();
-    await ch?.close();
-    await stack?.close();
-    await rm(dir, { recursive: true, force: true });
+    await stack?.stop();
   });
 
   const allSourceTopics = () => sink.health().topics;
 
   it('stores every topic in its table with every column', async () => {
     const events = Array.from({ length: 400 }, (_, k) => interaction(k));
-    await produce(
+    await produceRecords(
       kafka,
       serde,
       TOPIC.interactions,
@@ -94,12 +78,12 @@ describe('ClickHouse sink', () => {
       events.map((e) => ({ key: e.user_id, value: e })),
     );
     const items: Item[] = [SAMPLES.Item, { ...SAMPLES.Item, item_id: 'i-gone', title: 'to delete' }];
-    await produce(kafka, serde, TOPIC.items, 'Item', [
+    await produceRecords(kafka, serde, TOPIC.items, 'Item', [
       ...items.map((i) => ({ key: i.item_id, value: i })),
       { key: 'i-gone', value: null },
     ]);
     const users: User[] = [SAMPLES.User, { ...SAMPLES.User, user_id: 'u2', age: null, attributes: {} }];
-    await produce(
+    await produceRecords(
       kafka,
       serde,
       TOPIC.users,
@@ -107,25 +91,25 @@ describe('ClickHouse sink', () => {
       users.map((u) => ({ key: u.user_id, value: u })),
     );
     const run: TrainingRun = SAMPLES.TrainingRun;
-    await produce(kafka, serde, TOPIC.trainingRuns, 'TrainingRun', [
+    await produceRecords(kafka, serde, TOPIC.trainingRuns, 'TrainingRun', [
       { key: run.run_id, value: { ...run, status: 'running', finished_at: null } },
       { key: run.run_id, value: run },
     ]);
     const replayDeadLetter: DeadLetter = SAMPLES.DeadLetter;
-    await produce(kafka, serde, TOPIC.deadLetters, 'DeadLetter', [
+    await produceRecords(kafka, serde, TOPIC.deadLetters, 'DeadLetter', [
       { key: replayDeadLetter.source, value: replayDeadLetter },
     ]);
     // Two versions of the features of one user and one item.
     for (const v of ['v1', 'v2']) {
       const totals = v === 'v1' ? [1, 2, 3] : [1, 2];
-      await produce(
+      await produceRecords(
         kafka,
         serde,
         userFeaturesTopic(v),
         'UserFeatures',
         totals.map((t) => ({ key: 'u1', value: userFeatures('u1', v, t) })),
       );
-      await produce(
+      await produceRecords(
         kafka,
         serde,
         itemFeaturesTopic(v),
@@ -229,15 +213,18 @@ describe('ClickHouse sink', () => {
     const deadLettersBefore = await endOffsetTotal(kafka, TOPIC.deadLetters);
     // Confluent framing with a schema id the registry does not know (the registry is up).
     const garbage = Buffer.from([0x00, 0x7f, 0xff, 0xff, 0xf0, 0xff, 0xfe]);
-    await produceRaw(kafka, TOPIC.interactions, [{ key: 'u-bad', value: Buffer.from('not avro at all') }]);
-    await produce(kafka, serde, TOPIC.interactions, 'Interaction', [
+    await produceMessages(kafka, TOPIC.interactions, [
+      { key: 'u-bad', value: Buffer.from('not avro at all') },
+    ]);
+    await produceRecords(kafka, serde, TOPIC.interactions, 'Interaction', [
       { key: 'u-far', value: { ...interaction(9999), user_id: 'u-far', event_time: Date.UTC(2400, 0, 1) } },
     ]);
-    await produceRaw(kafka, TOPIC.deadLetters, [{ key: 'someone', value: garbage }]);
+    await produceMessages(kafka, TOPIC.deadLetters, [{ key: 'someone', value: garbage }]);
 
-    await until(
+    await waitUntil(
       async () => (await endOffsetTotal(kafka, TOPIC.deadLetters)) === deadLettersBefore + 3,
       'the dead letters of the sink',
+      60_000,
     );
     await waitForCommitted(kafka, groupId, allSourceTopics());
 
@@ -277,10 +264,14 @@ describe('ClickHouse sink', () => {
 
   it('picks up the feature topics of a version created while it runs', async () => {
     await createTopics(kafka, ['v3']);
-    await produce(kafka, serde, userFeaturesTopic('v3'), 'UserFeatures', [
+    await produceRecords(kafka, serde, userFeaturesTopic('v3'), 'UserFeatures', [
       { key: 'u7', value: userFeatures('u7', 'v3', 4) },
     ]);
-    await until(() => sink.health().topics.includes(userFeaturesTopic('v3')), 'the sink to subscribe to v3');
+    await waitUntil(
+      () => sink.health().topics.includes(userFeaturesTopic('v3')),
+      'the sink to subscribe to v3',
+      60_000,
+    );
     await waitForCommitted(kafka, groupId, allSourceTopics());
     const rows = await selectRows(
       ch.client,
@@ -290,21 +281,21 @@ describe('ClickHouse sink', () => {
   });
 
   it('pauses while ClickHouse cannot write, reports unhealthy, and resumes without losing anything', async () => {
-    const restore = await makeUnwritable(await tableDataPath(ch.client, 'interactions'));
+    const restore = await stack.makeTableUnwritable(ch.client, 'interactions');
     let restored = false;
     try {
       const first = Array.from({ length: 150 }, (_, k) => ({
         ...interaction(20_000 + k),
         user_id: 'u-outage',
       }));
-      await produce(
+      await produceRecords(
         kafka,
         serde,
         TOPIC.interactions,
         'Interaction',
         first.map((e) => ({ key: e.user_id, value: e })),
       );
-      await until(() => !sink.health().healthy, 'the sink to report unhealthy');
+      await waitUntil(() => !sink.health().healthy, 'the sink to report unhealthy', 60_000);
       const failing = sink.health();
       expect(failing.state).toBe('retrying');
       expect(failing.lastError).toBeTruthy();
@@ -317,20 +308,20 @@ describe('ClickHouse sink', () => {
         ...interaction(20_150 + k),
         user_id: 'u-outage',
       }));
-      await produce(
+      await produceRecords(
         kafka,
         serde,
         TOPIC.interactions,
         'Interaction',
         second.map((e) => ({ key: e.user_id, value: e })),
       );
-      await until(() => sink.health().consecutiveFailures >= 3, 'a few failed retries');
+      await waitUntil(() => sink.health().consecutiveFailures >= 3, 'a few failed retries', 60_000);
       expect(sink.health().healthy).toBe(false);
 
       await restore();
       restored = true;
       await waitForCommitted(kafka, groupId, allSourceTopics());
-      await until(() => sink.health().healthy, 'the sink to report healthy again');
+      await waitUntil(() => sink.health().healthy, 'the sink to report healthy again', 60_000);
       const [row] = await selectRows<{ n: number; ids: number }>(
         ch.client,
         `SELECT count() AS n, uniqExact(event_id) AS ids FROM recostream.interactions FINAL WHERE user_id = 'u-outage'`,
@@ -351,7 +342,7 @@ describe('ClickHouse sink', () => {
       ...evolved,
       fields: [...evolved.fields, { name: 'campaign', type: ['null', 'string'], default: null }],
     };
-    const res = await fetch(`${stack.registry.url}/subjects/interactions-value/versions`, {
+    const res = await fetch(`${stack.registryUrl}/subjects/interactions-value/versions`, {
       method: 'POST',
       headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
       body: JSON.stringify({ schema: JSON.stringify(writer) }),
@@ -365,9 +356,8 @@ describe('ClickHouse sink', () => {
     }));
     const deadLettersBefore = await endOffsetTotal(kafka, TOPIC.deadLetters);
 
-    const port = stack.registry.port;
-    await stack.registry.close();
-    await produceRaw(
+    await stack.stopRegistry();
+    await produceMessages(
       kafka,
       TOPIC.interactions,
       events.map((e) => ({
@@ -375,12 +365,12 @@ describe('ClickHouse sink', () => {
         value: frame(id, writerType.toBuffer({ ...e, campaign: 'spring' })),
       })),
     );
-    await until(() => !sink.health().healthy, 'the sink to report the registry outage');
+    await waitUntil(() => !sink.health().healthy, 'the sink to report the registry outage', 60_000);
     expect(sink.health().lastError).toMatch(/registry/);
 
-    restartedRegistry = await startRegistry({ port, brokers: [stack.broker.brokers], logger: testLogger });
+    await stack.restartRegistry();
     await waitForCommitted(kafka, groupId, allSourceTopics());
-    await until(() => sink.health().healthy, 'the sink to report healthy again');
+    await waitUntil(() => sink.health().healthy, 'the sink to report healthy again', 60_000);
     const stored = await selectRows<{ event_id: string }>(
       ch.client,
       `SELECT event_id FROM recostream.interactions FINAL WHERE user_id = 'u-registry' ORDER BY event_id`,

@@ -1,8 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openClickHouse, type ClickHouseHandle } from '../../lib/clickhouse.js';
+import type { ClickHouseHandle } from '../../lib/clickhouse.js';
 import { silentLogger } from '../../lib/logger.js';
 import {
   appliedMigrations,
@@ -23,14 +20,16 @@ import {
 } from '../../sinks/clickhouse/rows.js';
 import { TABLE } from '../../sinks/clickhouse/tables.js';
 import { TableWriter } from '../../sinks/clickhouse/writer.js';
+import { startStack, type Stack } from '../harness/stack.js';
 import { SAMPLES } from '../unit/schemas/samples.js';
 
 /**
- * The DDL and the row mapping against a real chDB: what the sink writes is read back column by
- * column, the dedup keys collapse copies, the views answer latest-per-key.
+ * The DDL and the row mapping against a real ClickHouse (chDB, or the server in containers mode):
+ * what the sink writes is read back column by column, the dedup keys collapse copies, the views
+ * answer latest-per-key.
  */
-describe('ClickHouse tables (chDB)', () => {
-  let dir: string;
+describe('ClickHouse tables', () => {
+  let stack: Stack;
   let ch: ClickHouseHandle;
   let writer: TableWriter;
 
@@ -45,14 +44,13 @@ describe('ClickHouse tables (chDB)', () => {
   }
 
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'rs-ch-tables-'));
-    ch = await openClickHouse({ chdbDir: path.join(dir, 'clickhouse'), logger: silentLogger });
+    stack = await startStack({ clickhouse: true });
+    ch = await stack.openClickHouse();
     writer = new TableWriter(ch.client);
   });
 
   afterAll(async () => {
-    await ch?.close();
-    await rm(dir, { recursive: true, force: true });
+    await stack?.stop();
   });
 
   it('applies every migration once and records it; a second run applies nothing', async () => {

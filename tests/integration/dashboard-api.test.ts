@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApi } from '../../api/server.js';
-import { startApiStack, type ApiStack } from '../support/api-stack.js';
+import { startApiStack, type ApiStack } from '../harness/api-stack.js';
 
 /**
  * The dashboard's routes against the pipeline in this process (broker, registry, redis-server,

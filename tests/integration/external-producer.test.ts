@@ -3,27 +3,26 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Kafka } from 'kafkajs';
-import { createKafka } from '../../lib/kafka.js';
-import { AvroSerde } from '../../schemas/serde.js';
+import type { AvroSerde } from '../../schemas/serde.js';
 import type { Interaction } from '../../schemas/types.js';
 import { applyTopology } from '../../topology/apply.js';
 import { TOPIC } from '../../topology/topics.js';
-import { startEmbedded, testLogger, type EmbeddedStack } from '../support/embedded.js';
+import { startStack, type Stack } from '../harness/stack.js';
 
 const ROOT = path.join(import.meta.dirname, '../..');
 
-let stack: EmbeddedStack;
+let stack: Stack;
 let kafka: Kafka;
 let serde: AvroSerde;
 
 beforeAll(async () => {
-  stack = await startEmbedded();
-  kafka = createKafka({ brokers: [stack.broker.brokers], clientId: 'example-test', logger: testLogger });
-  serde = new AvroSerde({ url: stack.registry.url });
-  await applyTopology({ kafka, serde, featureVersion: 'v1', logger: testLogger });
+  stack = await startStack({ broker: true, registry: true });
+  kafka = stack.kafka('example-test');
+  serde = stack.serde();
+  await applyTopology({ kafka, serde, featureVersion: 'v1', logger: stack.logger });
 });
 afterAll(async () => {
-  await stack?.close();
+  await stack?.stop();
 });
 
 describe('examples/external-producer.ts', () => {
@@ -33,7 +32,7 @@ describe('examples/external-producer.ts', () => {
       ['--import', 'tsx', 'examples/external-producer.ts', '3'],
       {
         cwd: ROOT,
-        env: { ...process.env, KAFKA_BROKERS: stack.broker.brokers, SCHEMA_REGISTRY_URL: stack.registry.url },
+        env: { ...process.env, ...stack.env() },
       },
     );
     const written = stdout

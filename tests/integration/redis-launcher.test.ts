@@ -1,3 +1,5 @@
+// Embedded-only: the subject is embedded/redis/launcher.ts itself (spawning redis-server, AOF
+// across a SIGKILL, the message when the binary is missing); containers mode has no launcher.
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';

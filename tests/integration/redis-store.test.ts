@@ -1,9 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchRedis, type RedisServerHandle } from '../../embedded/redis/launcher.js';
 import { silentLogger } from '../../lib/logger.js';
 import { createRedis } from '../../lib/redis.js';
 import { loadState, TxConnection, writeState } from '../../processors/runtime/state-io.js';
@@ -19,6 +15,7 @@ import {
   registerVersion,
   switchActiveVersion,
 } from '../../sinks/redis/versions.js';
+import { startStack, type Stack } from '../harness/stack.js';
 import { DAY, HOUR, T0, event, records } from '../unit/processors/helpers.js';
 
 /**
@@ -27,26 +24,25 @@ import { DAY, HOUR, T0, event, records } from '../unit/processors/helpers.js';
  * client the API uses), versions, and WATCH stopping a second writer of the same partition.
  */
 describe('Redis state store and feature reader', () => {
-  let server: RedisServerHandle;
-  let dir: string;
+  let stack: Stack;
+  let redisUrl: string;
   let redis: Redis;
 
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'rs-store-'));
-    server = await launchRedis({ dataDir: dir, logger: silentLogger });
-    redis = createRedis(server.url, silentLogger);
+    stack = await startStack({ redis: true });
+    redisUrl = stack.redisUrl!;
+    redis = createRedis(redisUrl, silentLogger);
   });
 
   afterAll(async () => {
-    redis.disconnect();
-    await server.stop();
-    await rm(dir, { recursive: true, force: true });
+    redis?.disconnect();
+    await stack?.stop();
   });
 
   const ref = (version: string) => ({ version, topic: 'interactions', partition: 0 });
 
   async function applyBatch(version: string, events: ReturnType<typeof event>[], firstOffset: number) {
-    const tx = new TxConnection(createRedis(server.url, silentLogger, { enableAutoPipelining: false }));
+    const tx = new TxConnection(createRedis(redisUrl, silentLogger, { enableAutoPipelining: false }));
     const input = records(events, firstOffset);
     const loaded = await loadState(tx, userFeaturesSpec, ref(version), input, false);
     const plan = planBatch(input, loaded.state, {
@@ -116,7 +112,7 @@ describe('Redis state store and feature reader', () => {
   });
 
   it('aborts the write of a batch whose partition offset another writer moved (WATCH)', async () => {
-    const zombie = new TxConnection(createRedis(server.url, silentLogger, { enableAutoPipelining: false }));
+    const zombie = new TxConnection(createRedis(redisUrl, silentLogger, { enableAutoPipelining: false }));
     const input = records([event({ user_id: 'erin', event_time: T0 })], 5);
     const loaded = await loadState(zombie, userFeaturesSpec, ref('v1'), input, false);
     // The partition's new owner applies the same offsets first.
@@ -155,7 +151,7 @@ describe('Redis state store and feature reader', () => {
   });
 
   it('reads items, and loads the script again after SCRIPT FLUSH', async () => {
-    const tx = new TxConnection(createRedis(server.url, silentLogger, { enableAutoPipelining: false }));
+    const tx = new TxConnection(createRedis(redisUrl, silentLogger, { enableAutoPipelining: false }));
     const input = records([event({ item_id: 'hot', event_type: 'purchase', event_time: T0 + 2 * HOUR })], 0);
     const itemRef = { version: 'v2', topic: 'interactions-by-item', partition: 0 };
     const loaded = await loadState(tx, itemFeaturesSpec, itemRef, input, true);

@@ -1,26 +1,27 @@
+// Embedded-only: the subject is `recostream registry`, the embedded schema registry as a process of
+// its own; cluster mode runs Confluent's instead.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startBroker, type RunningBroker } from '../../embedded/kafka/index.js';
 import { REGISTRY_READY_PREFIX } from '../../embedded/registry/run.js';
-import { tempDir, testLogger } from '../support/embedded.js';
+import { startStack, type Stack } from '../harness/stack.js';
 
 const ROOT = path.join(import.meta.dirname, '../..');
 
 describe('recostream registry', () => {
-  let broker: RunningBroker;
+  let stack: Stack;
   beforeAll(async () => {
-    broker = await startBroker({ port: 0, dataDir: await tempDir('registry-cli'), logger: testLogger });
+    stack = await startStack({ broker: true, embeddedOnly: true });
   });
   afterAll(async () => {
-    await broker?.close();
+    await stack?.stop();
   });
 
   it('serves the REST API against --kafka and stops cleanly on SIGTERM', async () => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'cli/main.ts', 'registry', '--kafka', broker.brokers, '--port', '0'],
+      ['--import', 'tsx', 'cli/main.ts', 'registry', '--kafka', stack.brokers!, '--port', '0'],
       {
         cwd: ROOT,
         env: { ...process.env, LOG_LEVEL: 'warn', LOG_FORMAT: 'json' },

@@ -1,7 +1,13 @@
+// Embedded-only: the subject is the embedded registry's storage in the _schemas topic (what
+// survives a restart of broker and registry on the same data dir, several registries on one
+// broker); in containers mode the registry is Confluent's.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Kafka } from 'kafkajs';
 import { startRegistry, type RunningRegistry } from '../../embedded/registry/index.js';
-import { startEmbedded, testLogger, type EmbeddedStack } from '../support/embedded.js';
+import { harnessLogger, startStack, type Stack } from '../harness/stack.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -48,49 +54,55 @@ async function snapshot(url: string) {
   return out;
 }
 
-async function started(): Promise<EmbeddedStack> {
+function startEmbedded(dataDir?: string): Promise<Stack> {
+  return startStack({ broker: true, registry: true, embeddedOnly: true, dataDir });
+}
+
+async function started(): Promise<Stack> {
   const stack = await startEmbedded();
-  cleanups.push(() => stack.close());
+  cleanups.push(() => stack.stop());
   return stack;
 }
 
 describe('registry storage in the _schemas topic', () => {
   it('keeps ids and versions across a broker and registry restart on the same data dir', async () => {
-    const first = await startEmbedded();
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'recostream-registry-storage-'));
+    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    const first = await startEmbedded(dataDir);
     const ids: number[] = [];
     for (let i = 0; i < 4; i++) {
-      const reply = await post(first.registry.url, `/subjects/s${i % 2}-value/versions`, {
+      const reply = await post(first.registryUrl!, `/subjects/s${i % 2}-value/versions`, {
         schema: schema('E', i),
       });
       expect(reply.status).toBe(200);
       ids.push((reply.body as { id: number }).id);
     }
-    await fetch(`${first.registry.url}/subjects/s0-value/versions/1`, { method: 'DELETE' });
-    await fetch(`${first.registry.url}/config/s1-value`, {
+    await fetch(`${first.registryUrl!}/subjects/s0-value/versions/1`, { method: 'DELETE' });
+    await fetch(`${first.registryUrl!}/config/s1-value`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ compatibility: 'FULL' }),
     });
-    const before = await snapshot(first.registry.url);
+    const before = await snapshot(first.registryUrl!);
     await first.stop();
 
-    const second = await startEmbedded({ dataDir: first.dataDir });
-    cleanups.push(() => second.close());
-    expect(await snapshot(second.registry.url)).toEqual(before);
+    const second = await startEmbedded(dataDir);
+    cleanups.push(() => second.stop());
+    expect(await snapshot(second.registryUrl!)).toEqual(before);
     for (const id of ids)
-      expect(await get(second.registry.url, `/schemas/ids/${id}`)).toHaveProperty('schema');
-    expect(await get(second.registry.url, '/config/s1-value')).toEqual({ compatibilityLevel: 'FULL' });
+      expect(await get(second.registryUrl!, `/schemas/ids/${id}`)).toHaveProperty('schema');
+    expect(await get(second.registryUrl!, '/config/s1-value')).toEqual({ compatibilityLevel: 'FULL' });
     // New ids continue after the old ones, and an old schema keeps its id.
-    const again = await post(second.registry.url, '/subjects/s0-value/versions', { schema: schema('E', 2) });
+    const again = await post(second.registryUrl!, '/subjects/s0-value/versions', { schema: schema('E', 2) });
     expect(again.body).toEqual({ id: ids[2] });
-    const fresh = await post(second.registry.url, '/subjects/new-value/versions', { schema: schema('New') });
+    const fresh = await post(second.registryUrl!, '/subjects/new-value/versions', { schema: schema('New') });
     expect((fresh.body as { id: number }).id).toBe(Math.max(...ids) + 1);
   });
 
   it('stores its records in a compacted one-partition topic', async () => {
     const stack = await started();
-    await post(stack.registry.url, '/subjects/x-value/versions', { schema: schema('X') });
-    const admin = new Kafka({ brokers: [stack.broker.brokers], logLevel: 0 }).admin();
+    await post(stack.registryUrl!, '/subjects/x-value/versions', { schema: schema('X') });
+    const admin = new Kafka({ brokers: [stack.brokers!], logLevel: 0 }).admin();
     await admin.connect();
     try {
       const metadata = await admin.fetchTopicMetadata({ topics: ['_schemas'] });
@@ -111,11 +123,11 @@ describe('registry storage in the _schemas topic', () => {
     const stack = await started();
     const other: RunningRegistry = await startRegistry({
       port: 0,
-      brokers: [stack.broker.brokers],
-      logger: testLogger,
+      brokers: [stack.brokers!],
+      logger: harnessLogger,
     });
     cleanups.push(() => other.close());
-    const [a, b] = [stack.registry.url, other.url];
+    const [a, b] = [stack.registryUrl!, other.url];
 
     // Written through one, visible through the other at once.
     const { id } = (await post(a, '/subjects/seen-value/versions', { schema: schema('Seen') })).body as {
@@ -149,7 +161,7 @@ describe('registry storage in the _schemas topic', () => {
     expect((seenByA['race-value'] as unknown[]).length).toBe(4);
 
     // A third registry reading the topic from the start sees the same.
-    const third = await startRegistry({ port: 0, brokers: [stack.broker.brokers], logger: testLogger });
+    const third = await startRegistry({ port: 0, brokers: [stack.brokers!], logger: harnessLogger });
     cleanups.push(() => third.close());
     expect(await snapshot(third.url)).toEqual(seenByA);
   });

@@ -1,33 +1,28 @@
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKafka } from '../../lib/kafka.js';
 import type { QualityReport } from '../../replay/index.js';
+import { createTopics, endOffsetTotal } from '../harness/kafka-io.js';
 import { spawnCli } from '../harness/processes.js';
-import { startEmbedded, tempDir, testLogger, type EmbeddedStack } from '../support/embedded.js';
-import { createDeclaredTopics, endOffsetTotal } from './replay-support.js';
+import { startStack, type Stack } from '../harness/stack.js';
 
-let stack: EmbeddedStack;
+let stack: Stack;
 let kafka: Kafka;
 let work: string;
 let env: Record<string, string>;
 
 beforeAll(async () => {
-  stack = await startEmbedded();
-  kafka = createKafka({ brokers: [stack.broker.brokers], clientId: 'replay-cli-test', logger: testLogger });
-  await createDeclaredTopics(kafka);
-  work = await tempDir('replay-cli');
-  env = {
-    KAFKA_BROKERS: stack.broker.brokers,
-    SCHEMA_REGISTRY_URL: stack.registry.url,
-    LOG_LEVEL: 'info',
-    LOG_FORMAT: 'json',
-  };
+  stack = await startStack({ broker: true, registry: true });
+  kafka = stack.kafka('replay-cli-test');
+  await createTopics(kafka);
+  work = path.join(stack.dataDir, 'replay-cli');
+  await mkdir(work);
+  env = stack.env({ LOG_LEVEL: 'info' });
 });
 
 afterAll(async () => {
-  await stack?.close();
+  await stack?.stop();
 });
 
 async function run(args: string[]): Promise<{ code: number | null; output: string }> {

@@ -1,41 +1,87 @@
-import { copyFile, readFile, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import type { Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKafka } from '../../lib/kafka.js';
 import { replayFile, type ReplayOptions } from '../../replay/index.js';
 import { createKafkaReplaySink } from '../../replay/kafka-sink.js';
 import type { ReplaySink } from '../../replay/sink.js';
 import { deriveEventId } from '../../schemas/normalise/index.js';
-import type { DeadLetter, Interaction, Item, User } from '../../schemas/types.js';
-import { startEmbedded, tempDir, testLogger, type EmbeddedStack } from '../support/embedded.js';
-import { createDeclaredTopics, endOffsetTotal, readBack } from './replay-support.js';
+import { AvroSerde } from '../../schemas/serde.js';
+import type { DeadLetter, Interaction, Item, RecordName, RecordTypes, User } from '../../schemas/types.js';
+import { createTopics, endOffsetTotal } from '../harness/kafka-io.js';
+import { startStack, type Stack } from '../harness/stack.js';
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'replay');
 
-let stack: EmbeddedStack;
+let stack: Stack;
 let kafka: Kafka;
 let sink: ReplaySink;
 let work: string;
 
 beforeAll(async () => {
-  stack = await startEmbedded();
-  kafka = createKafka({ brokers: [stack.broker.brokers], clientId: 'replay-test', logger: testLogger });
-  await createDeclaredTopics(kafka);
+  stack = await startStack({ broker: true, registry: true });
+  kafka = stack.kafka('replay-test');
+  await createTopics(kafka);
   sink = await createKafkaReplaySink({
-    brokers: [stack.broker.brokers],
-    registryUrl: stack.registry.url,
-    logger: testLogger,
+    brokers: [stack.brokers!],
+    registryUrl: stack.registryUrl!,
+    logger: stack.logger,
   });
-  work = await tempDir('replay');
+  work = path.join(stack.dataDir, 'replay');
+  await mkdir(work);
 });
 
 afterAll(async () => {
   await sink?.close();
-  await stack?.close();
+  await stack?.stop();
 });
+
+/**
+ * Reads a topic from the beginning with a kafkajs consumer and decodes with the serde, keeping
+ * the records `keep` selects, until `count` of them arrived (or the timeout).
+ */
+async function readBack<N extends RecordName>(
+  kafka: Kafka,
+  registryUrl: string,
+  topic: string,
+  record: N,
+  keep: (value: RecordTypes[N], key: string | null) => boolean,
+  count: number,
+  timeoutMs = 30_000,
+): Promise<{ key: string | null; value: RecordTypes[N] }[]> {
+  const serde = new AvroSerde({ url: registryUrl });
+  const consumer = kafka.consumer({ groupId: `replay-test-${randomUUID()}` });
+  const out: { key: string | null; value: RecordTypes[N] }[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`only ${out.length} of ${count} records arrived from ${topic}`)),
+        timeoutMs,
+      );
+      consumer
+        .run({
+          eachMessage: async ({ message }) => {
+            const value = await serde.decode(record, message.value!);
+            const key = message.key?.toString() ?? null;
+            if (keep(value, key)) out.push({ key, value });
+            if (out.length >= count) {
+              clearTimeout(timer);
+              resolve();
+            }
+          },
+        })
+        .catch(reject);
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return out;
+}
 
 /** Copies a fixture under a new name, so each test's events carry their own source. */
 async function fixture(name: string, as: string): Promise<string> {
@@ -52,13 +98,13 @@ async function variant(name: string, as: string): Promise<string> {
 }
 
 function replay(options: Omit<ReplayOptions, 'sink' | 'logger'>) {
-  return replayFile({ ...options, sink, logger: testLogger });
+  return replayFile({ ...options, sink, logger: stack.logger });
 }
 
 async function interactionsOf(file: string, count: number): Promise<Interaction[]> {
   const got = await readBack(
     kafka,
-    stack.registry.url,
+    stack.registryUrl!,
     'interactions',
     'Interaction',
     (v) => v.source === `replay:${file}`,
@@ -109,7 +155,7 @@ function interaction(
   };
 }
 
-describe('replay into the embedded broker, read back with a consumer', () => {
+describe('replay into the broker, read back with a consumer', () => {
   it('RecoMart ratings (user_id,item_id,rating,timestamp in epoch seconds) become rate events', async () => {
     const file = await fixture('recomart-ratings.csv', 'recomart-ratings.csv');
     const result = await replay({ kind: 'interactions', input: file });
@@ -202,7 +248,7 @@ describe('replay into the embedded broker, read back with a consumer', () => {
     await replay({ kind: 'items', input: items });
     const got = await readBack(
       kafka,
-      stack.registry.url,
+      stack.registryUrl!,
       'items',
       'Item',
       (v) => v.source === 'replay:saas-items.csv',
@@ -339,7 +385,7 @@ describe('replay into the embedded broker, read back with a consumer', () => {
     expect(result.report.format).toBe('json');
     const got = await readBack(
       kafka,
-      stack.registry.url,
+      stack.registryUrl!,
       'items',
       'Item',
       (v) => v.source === 'replay:products.json',
@@ -368,7 +414,7 @@ describe('replay into the embedded broker, read back with a consumer', () => {
     await replay({ kind: 'users', input: users });
     const got = await readBack(
       kafka,
-      stack.registry.url,
+      stack.registryUrl!,
       'users',
       'User',
       (v) => v.source === 'replay:recomart-users.csv',
@@ -442,7 +488,7 @@ describe('replay into the embedded broker, read back with a consumer', () => {
 
     const letters = await readBack(
       kafka,
-      stack.registry.url,
+      stack.registryUrl!,
       'dead-letters',
       'DeadLetter',
       (v) => v.source === 'replay:bad-interactions.csv',

@@ -1,16 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openClickHouse, type ClickHouseHandle } from '../../lib/clickhouse.js';
 import type { DeadLetter, Interaction, Item, UserFeatures } from '../../schemas/types.js';
 import { applyMigrations } from '../../sinks/clickhouse/migrations.js';
-import {
-  openReadOnlyClickHouse,
-  runReadOnlyQuery,
-  type QueryResult,
-  type ReadOnlyClickHouse,
-} from '../../sinks/clickhouse/query.js';
+import { runReadOnlyQuery, type QueryResult, type ReadOnlyClickHouse } from '../../sinks/clickhouse/query.js';
 import {
   deadLetterRow,
   interactionRow,
@@ -20,8 +13,8 @@ import {
 } from '../../sinks/clickhouse/rows.js';
 import { TABLE } from '../../sinks/clickhouse/tables.js';
 import { TableWriter } from '../../sinks/clickhouse/writer.js';
-import { userFeatures } from '../support/clickhouse-sink.js';
-import { tempDir, testLogger } from '../support/embedded.js';
+import { userFeatures } from '../harness/records.js';
+import { startStack, type Stack } from '../harness/stack.js';
 import { SAMPLES } from '../unit/schemas/samples.js';
 
 const SQL_MD = path.resolve(import.meta.dirname, '..', '..', 'docs', 'SQL.md');
@@ -217,8 +210,7 @@ function mondayOf(ms: number): number {
 }
 
 describe('SQL cookbook (docs/SQL.md)', () => {
-  let dir: string;
-  let ch: ClickHouseHandle;
+  let stack: Stack;
   let ro: ReadOnlyClickHouse;
   const queries = cookbook();
   const events = dataset();
@@ -231,9 +223,9 @@ describe('SQL cookbook (docs/SQL.md)', () => {
   }
 
   beforeAll(async () => {
-    dir = await tempDir('ch-cookbook');
-    ch = await openClickHouse({ chdbDir: path.join(dir, 'clickhouse'), logger: testLogger });
-    await applyMigrations(ch.client, { logger: testLogger });
+    stack = await startStack({ clickhouse: true });
+    const ch = await stack.openClickHouse();
+    await applyMigrations(ch.client, { logger: stack.logger });
     const writer = new TableWriter(ch.client);
     await writer.insert(
       TABLE.interactions,
@@ -284,17 +276,11 @@ describe('SQL cookbook (docs/SQL.md)', () => {
     );
     // The last dead letter reported twice.
     await writer.insert(TABLE.deadLetters, [deadLetterRow(dls[2]!, { partition: 0, offset: '3' })]);
-    ro = await openReadOnlyClickHouse({
-      chdbDir: path.join(dir, 'clickhouse'),
-      logger: testLogger,
-      owner: ch,
-    });
+    ro = await stack.openReadOnlyClickHouse(ch);
   });
 
   afterAll(async () => {
-    await ro?.close();
-    await ch?.close();
-    await rm(dir, { recursive: true, force: true });
+    await stack?.stop();
   });
 
   it('has the queries this test checks', () => {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApi } from '../../api/server.js';
 import { runRemoteQuery, SqlApiUnavailableError } from '../../cli/sql/remote.js';
 import { SqlQueryError } from '../../sinks/clickhouse/query.js';
-import { startApiStack, type ApiStack } from '../support/api-stack.js';
+import { startApiStack, type ApiStack } from '../harness/api-stack.js';
 
 /**
  * `recostream sql`'s client of POST /v1/sql (cli/sql/remote.ts) against the API's real route: the

@@ -2,16 +2,16 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmbedded, type EmbeddedStack } from '../support/embedded.js';
+import { startStack, type Stack } from '../harness/stack.js';
 
 const ROOT = path.join(import.meta.dirname, '../..');
-let stack: EmbeddedStack;
+let stack: Stack;
 
 beforeAll(async () => {
-  stack = await startEmbedded();
+  stack = await startStack({ broker: true, registry: true });
 });
 afterAll(async () => {
-  await stack?.close();
+  await stack?.stop();
 });
 
 async function cli(...args: string[]): Promise<string> {
@@ -20,13 +20,7 @@ async function cli(...args: string[]): Promise<string> {
     ['--import', 'tsx', 'cli/main.ts', ...args],
     {
       cwd: ROOT,
-      env: {
-        ...process.env,
-        KAFKA_BROKERS: stack.broker.brokers,
-        SCHEMA_REGISTRY_URL: stack.registry.url,
-        FEATURE_VERSION: 'v3',
-        LOG_LEVEL: 'warn',
-      },
+      env: { ...process.env, ...stack.env({ FEATURE_VERSION: 'v3', LOG_LEVEL: 'warn' }) },
     },
   );
   return stdout;

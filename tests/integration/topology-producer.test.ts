@@ -1,26 +1,26 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Kafka, KafkaMessage } from 'kafkajs';
-import { createKafka } from '../../lib/kafka.js';
-import { AvroSerde } from '../../schemas/serde.js';
+import type { AvroSerde } from '../../schemas/serde.js';
 import type { Interaction, RecordName } from '../../schemas/types.js';
 import { applyTopology } from '../../topology/apply.js';
 import { TypedProducer } from '../../topology/producer.js';
 import { declaredTopics, TOPIC } from '../../topology/topics.js';
 import { SAMPLES } from '../unit/schemas/samples.js';
-import { startEmbedded, testLogger, type EmbeddedStack } from '../support/embedded.js';
+import { harnessLogger, startStack, type Stack } from '../harness/stack.js';
 
-let stack: EmbeddedStack;
+let stack: Stack;
 let kafka: Kafka;
 let serde: AvroSerde;
+const logger = harnessLogger;
 
 beforeAll(async () => {
-  stack = await startEmbedded();
-  kafka = createKafka({ brokers: [stack.broker.brokers], clientId: 'producer-test', logger: testLogger });
-  serde = new AvroSerde({ url: stack.registry.url });
-  await applyTopology({ kafka, serde, featureVersion: 'v1', logger: testLogger });
+  stack = await startStack({ broker: true, registry: true });
+  kafka = stack.kafka('producer-test');
+  serde = stack.serde();
+  await applyTopology({ kafka, serde, featureVersion: 'v1', logger });
 });
 afterAll(async () => {
-  await stack?.close();
+  await stack?.stop();
 });
 
 /** Reads `count` messages of `topic` from the beginning with a fresh group. */
@@ -50,7 +50,7 @@ const interaction = (i: number, user = `u${i % 3}`): Interaction => ({
 
 describe('TypedProducer', () => {
   it('writes every declared topic keyed by its key field, decodable with its registered schema', async () => {
-    const producer = new TypedProducer(kafka, serde, { logger: testLogger });
+    const producer = new TypedProducer(kafka, serde, { logger });
     for (const d of declaredTopics('v1')) {
       if (d.name === TOPIC.interactions) continue; // written by the next tests
       const sample = SAMPLES[d.valueRecord];
@@ -64,7 +64,7 @@ describe('TypedProducer', () => {
   });
 
   it('reports each record that does not fit, with its field, and sends all the others in order', async () => {
-    const producer = new TypedProducer(kafka, serde, { logger: testLogger, maxBatchRecords: 7 });
+    const producer = new TypedProducer(kafka, serde, { logger, maxBatchRecords: 7 });
     const records: Interaction[] = Array.from({ length: 40 }, (_, i) => interaction(i));
     records[3] = { ...records[3]!, event_type: 'teleport' as Interaction['event_type'] };
     records[10] = { ...records[10]!, rating: 'five' as unknown as number };
@@ -101,7 +101,7 @@ describe('TypedProducer', () => {
   });
 
   it('writes tombstones and already encoded messages', async () => {
-    const producer = new TypedProducer(kafka, serde, { logger: testLogger });
+    const producer = new TypedProducer(kafka, serde, { logger });
     const id = await serde.schemaId(TOPIC.users, 'User');
     await producer.produceEncoded(TOPIC.users, [
       { key: 'enc-1', value: serde.encodeWithId(id, 'User', { ...SAMPLES.User, user_id: 'enc-1' }) },
@@ -118,13 +118,10 @@ describe('TypedProducer', () => {
   });
 
   it('reports records the broker did not take as not-sent', async () => {
-    const noRetry = createKafka({
-      brokers: [stack.broker.brokers],
-      clientId: 'producer-test-no-retry',
-      logger: testLogger,
-      config: { retry: { retries: 1, initialRetryTime: 50, maxRetryTime: 100 } },
+    const noRetry = stack.kafka('producer-test-no-retry', {
+      retry: { retries: 1, initialRetryTime: 50, maxRetryTime: 100 },
     });
-    const producer = new TypedProducer(noRetry, serde, { logger: testLogger, maxBatchRecords: 2 });
+    const producer = new TypedProducer(noRetry, serde, { logger, maxBatchRecords: 2 });
     // Declared, but never created (topology apply ran for v1 only), and producers do not auto-create.
     const rows = Array.from({ length: 5 }, (_, i) => ({
       ...SAMPLES.UserFeatures,
@@ -145,7 +142,7 @@ describe('TypedProducer', () => {
   });
 
   it('refuses a topic that is not declared', async () => {
-    const producer = new TypedProducer(kafka, serde, { logger: testLogger });
+    const producer = new TypedProducer(kafka, serde, { logger });
     await expect(producer.produce('nobody-declared-this', [])).rejects.toThrow(/not declared/);
   });
 });

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Kafka } from 'kafkajs';
-import { createKafka } from '../../lib/kafka.js';
-import { AvroSerde } from '../../schemas/serde.js';
+import type { AvroSerde } from '../../schemas/serde.js';
 import { applyTopology } from '../../topology/apply.js';
 import { describeTopology, type TopologyState } from '../../topology/describe.js';
 import { TOPIC_RESOURCE } from '../../topology/kafka-constants.js';
@@ -9,20 +8,21 @@ import { TypedProducer } from '../../topology/producer.js';
 import { applyReport, describeReport } from '../../topology/report.js';
 import { declaredTopics, SCHEMAS_TOPIC, TOPIC } from '../../topology/topics.js';
 import { SAMPLES } from '../unit/schemas/samples.js';
-import { startEmbedded, testLogger, type EmbeddedStack } from '../support/embedded.js';
+import { harnessLogger, startStack, type Stack } from '../harness/stack.js';
 
-let stack: EmbeddedStack;
+let stack: Stack;
 let kafka: Kafka;
 let serde: AvroSerde;
 const featureVersion = 'v1';
+const logger = harnessLogger;
 
 beforeAll(async () => {
-  stack = await startEmbedded();
-  kafka = createKafka({ brokers: [stack.broker.brokers], clientId: 'topology-test', logger: testLogger });
-  serde = new AvroSerde({ url: stack.registry.url });
+  stack = await startStack({ broker: true, registry: true });
+  kafka = stack.kafka('topology-test');
+  serde = stack.serde();
 });
 afterAll(async () => {
-  await stack?.close();
+  await stack?.stop();
 });
 
 async function topicConfigs(topic: string): Promise<Record<string, string>> {
@@ -39,12 +39,12 @@ async function topicConfigs(topic: string): Promise<Record<string, string>> {
   }
 }
 
-const describeNow = () => describeTopology({ kafka, registryUrl: stack.registry.url, featureVersion });
+const describeNow = () => describeTopology({ kafka, registryUrl: stack.registryUrl!, featureVersion });
 
 describe('topology apply', () => {
   it('creates every declared topic and registers every value schema; a second run changes nothing', async () => {
     const declared = declaredTopics(featureVersion);
-    const first = await applyTopology({ kafka, serde, featureVersion, logger: testLogger });
+    const first = await applyTopology({ kafka, serde, featureVersion, logger });
     expect(first.warnings).toEqual([]);
     const created = first.changes.filter((c) => c.action === 'create-topic').map((c) => c.topic);
     const registered = first.changes.filter((c) => c.action === 'register-schema').map((c) => c.topic);
@@ -53,9 +53,9 @@ describe('topology apply', () => {
 
     const second = await applyTopology({
       kafka,
-      serde: new AvroSerde({ url: stack.registry.url }),
+      serde: stack.serde(),
       featureVersion,
-      logger: testLogger,
+      logger,
     });
     expect(second).toEqual({ changes: [], warnings: [] });
     expect(applyReport(second)).toContain('No changes');
@@ -106,14 +106,14 @@ describe('topology apply', () => {
     });
     await admin.disconnect();
 
-    const result = await applyTopology({ kafka, serde, featureVersion, logger: testLogger });
+    const result = await applyTopology({ kafka, serde, featureVersion, logger });
     expect(result.changes).toEqual([
       { topic: TOPIC.deadLetters, action: 'alter-configs', detail: 'retention.ms: 1000 -> 604800000' },
     ]);
     const configs = await topicConfigs(TOPIC.deadLetters);
     expect(configs['retention.ms']).toBe('604800000');
     expect(configs['segment.ms']).toBe('3600000');
-    expect((await applyTopology({ kafka, serde, featureVersion, logger: testLogger })).changes).toEqual([]);
+    expect((await applyTopology({ kafka, serde, featureVersion, logger })).changes).toEqual([]);
   });
 
   it('adds partitions when a declaration grows, and never shrinks', async () => {
@@ -124,11 +124,11 @@ describe('topology apply', () => {
       kafka,
       serde,
       featureVersion,
-      logger: testLogger,
+      logger,
       declarations: grown,
     });
     expect(result.changes).toEqual([{ topic: TOPIC.items, action: 'add-partitions', detail: '3 -> 5' }]);
-    const back = await applyTopology({ kafka, serde, featureVersion, logger: testLogger });
+    const back = await applyTopology({ kafka, serde, featureVersion, logger });
     expect(back.changes).toEqual([]);
     expect(back.warnings).toEqual([
       `${TOPIC.items} has 5 partitions, more than the 3 declared; partitions are never removed`,
@@ -139,7 +139,7 @@ describe('topology apply', () => {
 
 describe('topology describe', () => {
   it('shows end offsets and a consumer group lag that falls to 0 once it has caught up', async () => {
-    const producer = new TypedProducer(kafka, serde, { logger: testLogger });
+    const producer = new TypedProducer(kafka, serde, { logger });
     const users = Array.from({ length: 30 }, (_, i) => ({ ...SAMPLES.User, user_id: `u${i}` }));
     expect(await producer.produce(TOPIC.users, users)).toEqual({ sent: 30, failed: [] });
     await producer.disconnect();

@@ -9,7 +9,15 @@ import { startClickHouseSink, type ClickHouseSink } from '../../sinks/clickhouse
 import { createFeatureReader } from '../../sinks/redis/reader.js';
 import { TOPIC, itemFeaturesTopic, userFeaturesTopic } from '../../topology/topics.js';
 import { rng } from '../harness/dataset.js';
-import { readLatest, readTopic, waitForCaughtUp, waitUntil } from '../harness/kafka-io.js';
+import {
+  createTopics,
+  readLatest,
+  readTopic,
+  waitForCaughtUp,
+  waitForCommitted,
+  waitUntil,
+} from '../harness/kafka-io.js';
+import { makeUnwritable, selectRows, tableDataPath } from '../harness/clickhouse.js';
 import { spawnCli, type ChildHandle } from '../harness/processes.js';
 import { startStack, type Stack } from '../harness/stack.js';
 import { computeFeatures, type CatalogEntry } from '../oracle/batch-features.js';
@@ -18,13 +26,6 @@ import {
   topicDifferences,
   type OracleInputs,
 } from '../integration/processors/oracle-check.js';
-import {
-  createTopics,
-  makeUnwritable,
-  selectRows,
-  tableDataPath,
-  waitForCommitted,
-} from '../support/clickhouse-sink.js';
 import { recordResult, secondsSince } from './results.js';
 
 /**

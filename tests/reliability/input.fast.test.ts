@@ -9,7 +9,7 @@ import { replayFile } from '../../replay/replay.js';
 import { EVENT_TYPES } from '../../schemas/types.js';
 import { TOPIC } from '../../topology/topics.js';
 import { readTopic } from '../harness/kafka-io.js';
-import { startApiStack, type ApiStack } from '../support/api-stack.js';
+import { startApiStack, type ApiStack } from '../harness/api-stack.js';
 import { bearer, errorCode, http, type HttpReply } from './http.js';
 import { interactionProblems, itemProblems } from './invariants.js';
 import { recordResult } from './results.js';

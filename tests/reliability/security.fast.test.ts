@@ -10,7 +10,7 @@ import { startBroker } from '../../embedded/kafka/index.js';
 import { launchRedis } from '../../embedded/redis/launcher.js';
 import { MemoryRegistryLog, startRegistry } from '../../embedded/registry/index.js';
 import { silentLogger } from '../../lib/logger.js';
-import { startApiStack, type ApiStack } from '../support/api-stack.js';
+import { startApiStack, type ApiStack } from '../harness/api-stack.js';
 import { bearer, errorCode, http, type HttpReply } from './http.js';
 import { recordResult } from './results.js';
 

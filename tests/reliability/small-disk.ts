@@ -44,15 +44,17 @@ export interface BrokerChild {
   /** stdout and stderr lines so far (the broker logs JSON). */
   lines: string[];
   stop(): Promise<void>;
+  /** SIGKILL, and wait for the exit. */
+  kill(): Promise<void>;
 }
 
 /**
- * The broker as a child process (fsync per produce) on `dataDir`; with `fileSizeLimit`, under
- * that RLIMIT_FSIZE.
+ * The broker as a child process (fsync per produce) on `dataDir` and `port` (0: a free one); with
+ * `fileSizeLimit`, under that RLIMIT_FSIZE.
  */
-export async function spawnBrokerOn(dataDir: string, fileSizeLimit?: number): Promise<BrokerChild> {
+export async function spawnBrokerOn(dataDir: string, fileSizeLimit?: number, port = 0): Promise<BrokerChild> {
   const node = [process.execPath, '--import', 'tsx', 'embedded/kafka/main.ts'];
-  const args = ['--data-dir', dataDir, '--port', '0', '--flush', 'always'];
+  const args = ['--data-dir', dataDir, '--port', String(port), '--flush', 'always'];
   const command =
     fileSizeLimit === undefined
       ? [...node, ...args]
@@ -81,6 +83,10 @@ export async function spawnBrokerOn(dataDir: string, fileSizeLimit?: number): Pr
     lines,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;
     },
   };

@@ -14,9 +14,9 @@ import { recommend } from '../../../training/recommend.js';
 import { promotedModelSource } from '../../../training/serving/model-source.js';
 import { trainerClient } from '../../../training/trainer-client.js';
 import { startTrainer, type Trainer } from '../../../training/trainer.js';
-import { startApiStack, type ApiStack } from '../../support/api-stack.js';
-import { until, waitForCommitted } from '../../support/clickhouse-sink.js';
-import { plantedInteractions } from '../../support/training-stack.js';
+import { startApiStack, type ApiStack } from '../../harness/api-stack.js';
+import { waitForCommitted, waitUntil } from '../../harness/kafka-io.js';
+import { plantedInteractions } from '../../harness/training-stack.js';
 
 /**
  * The API with the trainer plugged in (POST/GET /v1/training/runs) and the promoted model serving
@@ -100,7 +100,7 @@ describe('serving the promoted model', () => {
     expect(run.status).toBe('running');
 
     let final: TrainingRun | null = null;
-    await until(
+    await waitUntil(
       async () => {
         final = await json<TrainingRun>(await fetch(`${api.url}/v1/training/runs/${run.run_id}`));
         return final.status !== 'running';

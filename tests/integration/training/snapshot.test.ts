@@ -6,7 +6,7 @@ import { executeRun, type RunContext } from '../../../training/runs/execute.js';
 import { newRunId, type RunDefinition } from '../../../training/runs/record.js';
 import { RunRegistry } from '../../../training/runs/registry.js';
 import { readPromoted } from '../../../training/serving/promoted.js';
-import { plantedInteractions, startTrainingStack, type TrainingStack } from '../../support/training-stack.js';
+import { plantedInteractions, startTrainingStack, type TrainingStack } from '../../harness/training-stack.js';
 
 /**
  * A run's snapshot against the real broker and chDB: records appended after the end offsets are

@@ -15,9 +15,9 @@ import { serveTrainerOverRedis, type ServedChannel } from '../../../training/rem
 import { modelsDir } from '../../../training/serving/promoted.js';
 import { startTrainer, type Trainer } from '../../../training/trainer.js';
 import { spawnCli, type ChildHandle } from '../../harness/processes.js';
-import { startApiStack, type ApiStack } from '../../support/api-stack.js';
-import { until, waitForCommitted } from '../../support/clickhouse-sink.js';
-import { plantedInteractions } from '../../support/training-stack.js';
+import { startApiStack, type ApiStack } from '../../harness/api-stack.js';
+import { waitForCommitted, waitUntil } from '../../harness/kafka-io.js';
+import { plantedInteractions } from '../../harness/training-stack.js';
 
 /**
  * `recostream api` as its own process, the trainer in another (here: this test's process, serving
@@ -74,7 +74,7 @@ async function request<T>(
 /** Polls the run through the API (API -> Redis -> trainer) until it is final. */
 async function finalRun(runId: string): Promise<TrainingRun> {
   let run: TrainingRun | null = null;
-  await until(
+  await waitUntil(
     async () => {
       const r = await request<TrainingRun>('GET', `/v1/training/runs/${runId}`);
       expect(r.status).toBe(200);
@@ -181,7 +181,7 @@ describe('recostream api with the trainer in another process', () => {
 
     // The API looks at the pointer at most once a second: the promoted model serves within that.
     let body: RecommendationsBody | undefined;
-    await until(
+    await waitUntil(
       async () => {
         const r = await request<RecommendationsBody>('GET', `/v1/users/${buyer}/recommendations?k=5`);
         body = r.body;
@@ -258,7 +258,7 @@ describe('recostream api with the trainer in another process', () => {
     expect(trainer.getRun(run.run_id)).toEqual(run);
     if (run.promoted) {
       // A newer promotion is served without restarting the API.
-      await until(
+      await waitUntil(
         async () =>
           (await request<RecommendationsBody>('GET', `/v1/users/${buyer}/recommendations?k=5`)).body
             .run_id === run.run_id,

@@ -10,7 +10,7 @@ import { TOPIC } from '../../../topology/topics.js';
 import { readPromoted } from '../../../training/serving/promoted.js';
 import { readLatest } from '../../harness/kafka-io.js';
 import { startStack, type Stack } from '../../harness/stack.js';
-import { plantedInteractions } from '../../support/training-stack.js';
+import { plantedInteractions } from '../../harness/training-stack.js';
 
 /**
  * `recostream train` as a user runs it, against the real broker, registry and redis-server: no

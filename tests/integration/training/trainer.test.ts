@@ -3,9 +3,9 @@ import type { TrainingRun } from '../../../schemas/types.js';
 import { TOPIC, userFeaturesTopic } from '../../../topology/topics.js';
 import { startTrainer, type Trainer } from '../../../training/trainer.js';
 import { readPromoted } from '../../../training/serving/promoted.js';
-import { readLatest } from '../../harness/kafka-io.js';
-import { selectRows, until } from '../../support/clickhouse-sink.js';
-import { plantedInteractions, startTrainingStack, type TrainingStack } from '../../support/training-stack.js';
+import { readLatest, waitUntil } from '../../harness/kafka-io.js';
+import { selectRows } from '../../harness/clickhouse.js';
+import { plantedInteractions, startTrainingStack, type TrainingStack } from '../../harness/training-stack.js';
 
 /**
  * The trainer against the real broker, registry and chDB with the ClickHouse sink: the trigger
@@ -48,7 +48,7 @@ beforeAll(async () => {
     // The policy is checked on every change and by the explicit checkNow() calls below.
     checkIntervalMs: 3_600_000,
   });
-  await until(() => trainer.status().tracking, 'the trainer to track the feature topics', 60_000);
+  await waitUntil(() => trainer.status().tracking, 'the trainer to track the feature topics', 60_000);
 });
 
 afterAll(async () => {
@@ -57,7 +57,7 @@ afterAll(async () => {
 });
 
 async function changesCounted(n: number): Promise<void> {
-  await until(() => trainer.status().changedEntities === n, `${n} changed entities counted`, 60_000);
+  await waitUntil(() => trainer.status().changedEntities === n, `${n} changed entities counted`, 60_000);
 }
 
 function runsWith(trigger: string): TrainingRun[] {
@@ -65,7 +65,7 @@ function runsWith(trigger: string): TrainingRun[] {
 }
 
 async function finishedRun(trigger: string, count: number): Promise<TrainingRun> {
-  await until(() => runsWith(trigger).length >= count, `run #${count} with trigger ${trigger}`, 60_000);
+  await waitUntil(() => runsWith(trigger).length >= count, `run #${count} with trigger ${trigger}`, 60_000);
   const run = runsWith(trigger)[0]!;
   return trainer.waitForRun(run.run_id, 120_000);
 }
@@ -164,7 +164,7 @@ describe('run records', () => {
     ).toBe(true);
     expect(latest.metrics.some((m) => m.model === 'popularity' && m.metric === 'ndcg@10')).toBe(true);
 
-    await until(
+    await waitUntil(
       async () =>
         (
           await selectRows<{ status: string }>(
@@ -217,7 +217,11 @@ describe('restart', () => {
       now: () => clock,
       checkIntervalMs: 3_600_000,
     });
-    await until(() => trainer.status().tracking, 'the restarted trainer to track the feature topics', 60_000);
+    await waitUntil(
+      () => trainer.status().tracking,
+      'the restarted trainer to track the feature topics',
+      60_000,
+    );
     // All five: counting restarts at the last successful run's snapshot, not at the committed offsets.
     await changesCounted(5);
     // The history came back from training-runs.

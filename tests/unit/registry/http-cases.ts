@@ -1,7 +1,7 @@
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { avroSchema, RECORD_NAMES } from '../../schemas/avro.js';
-import { SAMPLES } from '../unit/schemas/samples.js';
+import { avroSchema, RECORD_NAMES } from '../../../schemas/avro.js';
+import { SAMPLES } from '../schemas/samples.js';
 
 /**
  * The Schema Registry REST API, endpoint by endpoint and error code by error code, as a curl
