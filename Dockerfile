@@ -4,8 +4,8 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-# Dependencies first (cached layer); `prepare` (the build) needs the sources, so skip scripts here.
-RUN npm install --ignore-scripts --no-audit --no-fund
+# Dependencies first (a cached layer); `prepare` (the build) needs the sources, so no scripts here.
+RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY schemas ./schemas
 COPY topology ./topology
@@ -17,16 +17,16 @@ COPY training ./training
 COPY embedded ./embedded
 COPY cli ./cli
 COPY lib ./lib
+# The dashboard's page, bundled into dist/dashboard by `npm run build`.
+COPY web ./web
 RUN npm run build
 
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-# Production dependencies only, at the versions package-lock.json pins. `npm install` rather than
-# `npm ci`: npm ci refuses a lock file that does not list every platform's optional packages
-# (chDB's and rollup's per-platform builds), and the registry mirror the lock was written with
-# does not serve all of them (the same reason as in .ci/run).
-RUN npm install --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+# Production dependencies only, at the versions package-lock.json pins. No install scripts: the
+# native packages recostream uses ship their binaries as per-platform packages.
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production \

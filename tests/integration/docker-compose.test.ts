@@ -56,26 +56,33 @@ function interpolate(value: string): string {
   );
 }
 
-function resolvedModel(): { tool: string; model: ComposeModel } {
+/**
+ * The file as every Compose client on the machine resolves it (`docker compose` v2 and Debian's
+ * `docker-compose` v1 may both be there, and read the file differently); parsed with a YAML parser
+ * when there is none.
+ */
+function resolvedModels(): { tool: string; model: ComposeModel }[] {
   const env = cleanEnv();
+  const models: { tool: string; model: ComposeModel }[] = [];
   if (available('docker', ['compose', 'version'])) {
     const out = execFileSync('docker', ['compose', '-f', FILE, 'config', '--format', 'json'], {
       env,
       timeout: 60_000,
     });
-    return { tool: 'docker compose config', model: parse(out.toString()) as ComposeModel };
+    models.push({ tool: 'docker compose config', model: parse(out.toString()) as ComposeModel });
   }
   if (available('docker-compose', ['version'])) {
     const out = execFileSync('docker-compose', ['-f', FILE, 'config'], { env, timeout: 60_000 });
-    return { tool: 'docker-compose config', model: parse(out.toString()) as ComposeModel };
+    models.push({ tool: 'docker-compose config', model: parse(out.toString()) as ComposeModel });
   }
+  if (models.length > 0) return models;
   const raw = parse(readFileSync(FILE, 'utf8'), { merge: true }) as ComposeModel;
   for (const service of Object.values(raw.services)) {
     for (const [key, value] of Object.entries(service.environment ?? {})) {
       service.environment![key] = typeof value === 'string' ? interpolate(value) : value;
     }
   }
-  return { tool: 'yaml parser', model: raw };
+  return [{ tool: 'yaml parser', model: raw }];
 }
 
 function isRecostream(service: Service): boolean {
@@ -93,12 +100,35 @@ function registeredCommands(): Set<string> {
   return new Set(program.commands.map((c) => c.name()));
 }
 
-describe('docker-compose.yml', () => {
-  const { tool, model } = resolvedModel();
+/** A service's environment as the strings a process would see. */
+function envOf(service: Service): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(service.environment ?? {}).map(([k, v]) => [k, v === null ? '' : String(v)]),
+  );
+}
+
+/** `--flag value` of a command, or undefined. */
+function flag(words: string[], name: string): string | undefined {
+  const i = words.indexOf(name);
+  return i < 0 ? undefined : words[i + 1];
+}
+
+function healthcheckText(service: Service): string {
+  const test = (service.healthcheck as { test?: string[] | string } | undefined)?.test;
+  return Array.isArray(test) ? test.join(' ') : (test ?? '');
+}
+
+function dependencies(service: Service): Record<string, string | undefined> {
+  if (Array.isArray(service.depends_on))
+    return Object.fromEntries(service.depends_on.map((name) => [name, undefined]));
+  return Object.fromEntries(Object.entries(service.depends_on ?? {}).map(([name, d]) => [name, d.condition]));
+}
+
+describe.each(resolvedModels())('docker-compose.yml ($tool)', ({ model }) => {
   const services = model.services;
   const recostream = Object.entries(services).filter(([, s]) => isRecostream(s));
 
-  it(`is valid and has the cluster's services (${tool})`, () => {
+  it("is valid and has the cluster's services, with healthchecks", () => {
     for (const name of [
       'kafka',
       'schema-registry',
@@ -120,27 +150,48 @@ describe('docker-compose.yml', () => {
       'topology',
       'trainer',
     ]);
-    for (const infra of ['kafka', 'schema-registry', 'redis', 'clickhouse'])
-      expect(services[infra]!.healthcheck).toBeDefined();
+    for (const name of ['kafka', 'schema-registry', 'redis', 'clickhouse', 'sink', 'api'])
+      expect(services[name]!.healthcheck, name).toBeDefined();
     expect(services.processor!.deploy?.replicas).toBe(2);
     expect(commandWords(services.redis!)).toEqual(expect.arrayContaining(['--appendonly', 'yes']));
+    // The sink's healthcheck asks the port the sink serves its health on.
+    const sinkPort = flag(commandWords(services.sink!), '--health-port');
+    expect(sinkPort).toBeDefined();
+    expect(healthcheckText(services.sink!)).toContain(`127.0.0.1:${sinkPort}/health`);
   });
 
   it('sets only variables the config module knows, with values it accepts, on every recostream service', () => {
     const known = new Set(CONFIG_VARIABLES);
     for (const [name, service] of recostream) {
-      const env = Object.fromEntries(
-        Object.entries(service.environment ?? {}).map(([k, v]) => [k, v === null ? '' : String(v)]),
-      );
+      const env = envOf(service);
       const unknown = Object.keys(env).filter((k) => !known.has(k));
       expect(unknown, `service ${name}`).toEqual([]);
-      // Points at the cluster's services, never at the embedded defaults.
-      expect(env.KAFKA_BROKERS, `service ${name}`).toBe('kafka:9092');
-      expect(env.SCHEMA_REGISTRY_URL, `service ${name}`).toBe('http://schema-registry:8081');
-      expect(env.REDIS_URL, `service ${name}`).toBe('redis://redis:6379');
-      const config = parseConfig(env);
-      expect(config.clickhouseUrl, `service ${name}`).toMatch(/^http:\/\/recostream:[^@]+@clickhouse:8123$/);
+      expect(() => parseConfig(env), `service ${name}`).not.toThrow();
     }
+  });
+
+  it("points every recostream service at the cluster's services as they are configured", () => {
+    const kafka = envOf(services.kafka!);
+    const advertised = kafka.KAFKA_ADVERTISED_LISTENERS!.split(',').map((l) => l.replace(/^\w+:\/\//, ''));
+    const registryPort = new URL(envOf(services['schema-registry']!).SCHEMA_REGISTRY_LISTENERS!).port;
+    const clickhouse = envOf(services.clickhouse!);
+    const apiPort = new URL(`http://x:${envOf(services.api!).API_PORT ?? 3000}`).port;
+    for (const [name, service] of recostream) {
+      const config = parseConfig(envOf(service));
+      // Never the embedded defaults: each address names a service of this file, as it listens.
+      for (const broker of config.kafkaBrokers) expect(advertised, `service ${name}`).toContain(broker);
+      expect(config.kafkaBrokers[0], `service ${name}`).toMatch(/^kafka:/);
+      expect(config.schemaRegistryUrl, `service ${name}`).toBe(`http://schema-registry:${registryPort}`);
+      expect(config.redisUrl, `service ${name}`).toBe('redis://redis:6379');
+      const ch = new URL(config.clickhouseUrl ?? 'http://unset');
+      expect(`${ch.hostname}:${ch.port}`, `service ${name}`).toBe('clickhouse:8123');
+      expect(decodeURIComponent(ch.username), `service ${name}`).toBe(clickhouse.CLICKHOUSE_USER);
+      expect(decodeURIComponent(ch.password), `service ${name}`).toBe(clickhouse.CLICKHOUSE_PASSWORD);
+    }
+    // The published port is the one the API listens on.
+    const published = (services.api as { ports?: ({ target?: number } | string)[] }).ports ?? [];
+    const targets = published.map((p) => (typeof p === 'string' ? p.split(':').at(-1) : String(p.target)));
+    expect(targets).toContain(apiPort);
   });
 
   it('runs recostream commands that exist', () => {
@@ -155,13 +206,89 @@ describe('docker-compose.yml', () => {
     for (const command of PENDING_COMMANDS) expect(registered.has(command), command).toBe(false);
   });
 
-  it('starts the recostream services after what they need, and the API on every interface', () => {
-    const needs = (service: Service) =>
-      Array.isArray(service.depends_on) ? service.depends_on : Object.keys(service.depends_on ?? {});
+  it('starts each service once what it needs is healthy (or, for topology, done), the API on every interface', () => {
+    const topology = dependencies(services.topology!);
+    expect(topology.kafka).toBe('service_healthy');
+    expect(topology['schema-registry']).toBe('service_healthy');
+    expect(dependencies(services['schema-registry']!).kafka).toBe('service_healthy');
     for (const name of ['processor', 'sink', 'trainer', 'api'])
-      expect(needs(services[name]!)).toContain('topology');
-    expect(needs(services.topology!)).toEqual(expect.arrayContaining(['kafka', 'schema-registry']));
-    expect(needs(services.sink!)).toContain('clickhouse');
+      expect(dependencies(services[name]!).topology, name).toBe('service_completed_successfully');
+    for (const [name, needs] of [
+      ['processor', ['redis']],
+      ['sink', ['clickhouse']],
+      ['trainer', ['redis', 'clickhouse']],
+      ['api', ['redis', 'clickhouse']],
+    ] as const) {
+      for (const need of needs)
+        expect(dependencies(services[name]!)[need], `${name} -> ${need}`).toBe('service_healthy');
+    }
     expect(commandWords(services.api!)).toEqual(['api', '--host', '0.0.0.0']);
+  });
+});
+
+/**
+ * The image every recostream service runs: built in stages (the build's dev dependencies stay
+ * out of the final image), production dependencies through `npm ci --omit=dev` (exactly the
+ * lock's versions), run as a non-root user, with every folder the build reads copied in.
+ */
+describe('Dockerfile', () => {
+  const text = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
+  const stages: string[][] = [];
+  for (const line of lines) {
+    if (/^FROM\s/i.test(line)) stages.push([]);
+    stages.at(-1)?.push(line);
+  }
+  const final = stages.at(-1)!;
+  const copied = (stage: string[]) =>
+    stage
+      .filter((l) => /^COPY\s/i.test(l) && !/--from=/.test(l))
+      .flatMap((l) =>
+        l
+          .replace(/^COPY\s+/i, '')
+          .split(/\s+/)
+          .slice(0, -1),
+      );
+
+  it('is multi-stage, installs with npm ci --omit=dev and runs as a non-root user', () => {
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    expect(text).toMatch(/npm ci --omit=dev/);
+    expect(text).not.toMatch(/npm install/);
+    const user = final.filter((l) => /^USER\s/i.test(l)).at(-1);
+    expect(user).toBeDefined();
+    expect(user!.split(/\s+/)[1]).not.toMatch(/^(root|0)(:|$)/);
+  });
+
+  it("can run npm ci: package-lock.json lists every optional dependency, other platforms' too", () => {
+    const lock = JSON.parse(readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { optionalDependencies?: Record<string, string> }>;
+    };
+    const missing: string[] = [];
+    for (const [where, entry] of Object.entries(lock.packages)) {
+      for (const name of Object.keys(entry.optionalDependencies ?? {})) {
+        // npm resolves a dependency in the nearest node_modules up the tree.
+        const candidates = [where ? `${where}/node_modules/${name}` : '', `node_modules/${name}`];
+        if (!candidates.some((c) => c && lock.packages[c]))
+          missing.push(`${name} (of ${where || 'the root'})`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it('copies into the build stage every folder `npm run build` compiles or bundles', () => {
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    const tsconfig = JSON.parse(readFileSync(path.join(ROOT, 'tsconfig.build.json'), 'utf8')) as {
+      include: string[];
+    };
+    const bundled = [...pkg.scripts['build:dashboard']!.matchAll(/\s\w+=(\w+)\//g)].map((m) => m[1]!);
+    const build = stages.find((stage) => stage.some((l) => /npm run build/.test(l)));
+    expect(build).toBeDefined();
+    const sources = copied(build!);
+    for (const folder of [...tsconfig.include, ...bundled]) expect(sources, folder).toContain(folder);
   });
 });
