@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeadLetter, Interaction, Item, UserFeatures } from '../../schemas/types.js';
+import type { ClickHouseHandle } from '../../lib/clickhouse.js';
 import { applyMigrations } from '../../sinks/clickhouse/migrations.js';
 import { runReadOnlyQuery, type QueryResult, type ReadOnlyClickHouse } from '../../sinks/clickhouse/query.js';
 import {
@@ -17,7 +18,29 @@ import { userFeatures } from '../harness/records.js';
 import { startStack, type Stack } from '../harness/stack.js';
 import { SAMPLES } from '../unit/schemas/samples.js';
 
-const SQL_MD = path.resolve(import.meta.dirname, '..', '..', 'docs', 'SQL.md');
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+const SQL_MD = path.join(ROOT, 'docs', 'SQL.md');
+
+/** The documents besides the cookbook that quote SQL for a reader to run. */
+const QUOTING = ['README.md', ...readdirSync(path.join(ROOT, 'docs')).map((f) => `docs/${f}`)].filter(
+  (f) => f.endsWith('.md') && f !== 'docs/SQL.md',
+);
+
+/**
+ * SQL quoted outside the cookbook: `recostream sql "..."` lines, the `"query":"..."` of curl
+ * examples, and inline `SELECT ...` / `ALTER ...` spans (elided ones, with `...`, left out).
+ */
+function quotedSql(): { file: string; sql: string }[] {
+  const found: { file: string; sql: string }[] = [];
+  for (const file of QUOTING) {
+    const text = readFileSync(path.join(ROOT, file), 'utf8');
+    const patterns = [/recostream sql "([^"]+)"/g, /"query":\s*"([^"]+)"/g, /`((?:SELECT|ALTER) [^`]+)`/g];
+    for (const pattern of patterns)
+      for (const [, sql] of text.matchAll(pattern))
+        if (!sql!.includes('...')) found.push({ file, sql: sql! });
+  }
+  return found;
+}
 
 /** The cookbook's queries by their `-- name:` line. */
 function cookbook(): Map<string, string> {
@@ -212,6 +235,7 @@ function mondayOf(ms: number): number {
 describe('SQL cookbook (docs/SQL.md)', () => {
   let stack: Stack;
   let ro: ReadOnlyClickHouse;
+  let ch: ClickHouseHandle;
   const queries = cookbook();
   const events = dataset();
   const v1History = featureHistory(events);
@@ -224,7 +248,7 @@ describe('SQL cookbook (docs/SQL.md)', () => {
 
   beforeAll(async () => {
     stack = await startStack({ clickhouse: true });
-    const ch = await stack.openClickHouse();
+    ch = await stack.openClickHouse();
     await applyMigrations(ch.client, { logger: stack.logger });
     const writer = new TableWriter(ch.client);
     await writer.insert(
@@ -283,7 +307,9 @@ describe('SQL cookbook (docs/SQL.md)', () => {
     await stack?.stop();
   });
 
-  it('has the queries this test checks', () => {
+  it('has the queries this test checks, each named', () => {
+    const blocks = [...readFileSync(SQL_MD, 'utf8').matchAll(/```sql\n/g)].length;
+    expect(queries.size).toBe(blocks);
     expect([...queries.keys()].sort()).toEqual(
       [
         'bought-together',
@@ -570,5 +596,17 @@ describe('SQL cookbook (docs/SQL.md)', () => {
       .slice(0, 20);
     expect(expected.length).toBeGreaterThan(0);
     expect(normalised(await run('bought-together'))).toEqual(expected);
+  });
+
+  it('runs the SQL that README.md and the other docs quote', async () => {
+    const quoted = quotedSql();
+    expect(quoted.length).toBeGreaterThan(3);
+    for (const { file, sql } of quoted.filter((q) => q.sql.startsWith('SELECT'))) {
+      await expect(runReadOnlyQuery(ro, sql), `${file}: ${sql}`).resolves.toBeDefined();
+    }
+    // Statements that change data run last, on the writable client (`recostream sql` refuses them).
+    for (const { file, sql } of quoted.filter((q) => q.sql.startsWith('ALTER'))) {
+      await expect(ch.client.command({ query: sql }), `${file}: ${sql}`).resolves.toBeDefined();
+    }
   });
 });
