@@ -1,5 +1,11 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number');
+  return n;
+}
+
 function positive(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of at least 1');
@@ -31,6 +37,12 @@ export function processCommand(): Command {
         .argParser(positive)
         .default(30_000),
     )
+    .addOption(
+      new Option(
+        '--health-port <port>',
+        'serve GET /health (503 while a processor cannot make progress) and GET /metrics on 127.0.0.1:<port>',
+      ).argParser(port),
+    )
     .addHelpText(
       'after',
       `
@@ -42,7 +54,7 @@ restart continues exactly where the state left off. Needs REDIS_URL; stops clean
     .action(
       async (
         which: 'user-features' | 'item-features' | 'all',
-        opts: { version?: string; concurrency: number; sessionTimeout: number },
+        opts: { version?: string; concurrency: number; sessionTimeout: number; healthPort?: number },
       ) => {
         const { runProcessCommand } = await import('../process/process.js');
         await runProcessCommand({
@@ -50,6 +62,7 @@ restart continues exactly where the state left off. Needs REDIS_URL; stops clean
           version: opts.version,
           concurrency: opts.concurrency,
           sessionTimeoutMs: opts.sessionTimeout,
+          healthPort: opts.healthPort,
         });
       },
     );

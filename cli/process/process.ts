@@ -1,6 +1,8 @@
 import { loadConfig } from '../../lib/config.js';
+import { health } from '../../lib/health.js';
 import { logger } from '../../lib/logger.js';
 import { startProcessors, type ProcessorSelection } from '../../processors/start.js';
+import { serveHealth } from '../health-server.js';
 import { requireRedisUrl, untilSignal } from './common.js';
 
 export interface ProcessCommandOptions {
@@ -8,6 +10,8 @@ export interface ProcessCommandOptions {
   version?: string;
   concurrency: number;
   sessionTimeoutMs: number;
+  /** Serve GET /health and GET /metrics on 127.0.0.1 at this port. */
+  healthPort?: number;
 }
 
 /** `recostream process`: runs processors until SIGINT/SIGTERM, then leaves the group cleanly. */
@@ -26,8 +30,12 @@ export async function runProcessCommand(opts: ProcessCommandOptions): Promise<vo
     sessionTimeoutMs: opts.sessionTimeoutMs,
     clientId: `recostream-process-${version}`,
   });
+  // The processors report their health (Redis reachable, batches succeeding) to the process-wide registry.
+  const server =
+    opts.healthPort === undefined ? undefined : await serveHealth(opts.healthPort, () => health.status());
   logger.info({ which: opts.which, version, groups: running.processors.map((p) => p.groupId) }, 'processing');
   const signal = await untilSignal();
   logger.info({ signal }, 'stopping processors');
+  server?.close();
   await running.stop();
 }

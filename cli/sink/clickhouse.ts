@@ -1,12 +1,11 @@
-import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { openClickHouse } from '../../lib/clickhouse.js';
 import { loadConfig } from '../../lib/config.js';
 import { createKafka } from '../../lib/kafka.js';
 import { logger } from '../../lib/logger.js';
-import { metricsRegistry } from '../../lib/metrics.js';
 import { AvroSerde } from '../../schemas/serde.js';
 import { startClickHouseSink, type ClickHouseSink } from '../../sinks/clickhouse/sink.js';
+import { serveHealth } from '../health-server.js';
 
 export interface SinkCommandOptions {
   group?: string;
@@ -52,7 +51,8 @@ export async function runClickHouseSinkCommand(opts: SinkCommandOptions): Promis
     await ch.close();
     throw err;
   }
-  const server = opts.healthPort === undefined ? undefined : await serveHealth(sink, opts.healthPort);
+  const server =
+    opts.healthPort === undefined ? undefined : await serveHealth(opts.healthPort, () => sink.health());
 
   await new Promise<void>((resolve) => {
     const shutdown = (signal: NodeJS.Signals) => {
@@ -67,36 +67,4 @@ export async function runClickHouseSinkCommand(opts: SinkCommandOptions): Promis
   server?.close();
   await sink.stop();
   await ch.close();
-}
-
-/** GET /health (200 healthy, 503 retrying, with the details) and GET /metrics (Prometheus). */
-async function serveHealth(sink: ClickHouseSink, port: number): Promise<Server> {
-  const server = createServer((req, res) => {
-    if (req.url === '/health') {
-      const status = sink.health();
-      res.writeHead(status.healthy ? 200 : 503, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(status));
-      return;
-    }
-    if (req.url === '/metrics') {
-      metricsRegistry.metrics().then(
-        (text) => {
-          res.writeHead(200, { 'content-type': metricsRegistry.contentType });
-          res.end(text);
-        },
-        (err: Error) => {
-          res.writeHead(500);
-          res.end(err.message);
-        },
-      );
-      return;
-    }
-    res.writeHead(404);
-    res.end();
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
-  });
-  return server;
 }

@@ -94,10 +94,26 @@ function commandWords(service: Service): string[] {
   return (service.command ?? '').split(/\s+/).filter(Boolean);
 }
 
+function program(): Command {
+  const root = new Command('recostream');
+  registerCommands(root);
+  return root;
+}
+
 function registeredCommands(): Set<string> {
-  const program = new Command('recostream');
-  registerCommands(program);
-  return new Set(program.commands.map((c) => c.name()));
+  return new Set(program().commands.map((c) => c.name()));
+}
+
+/** The `--flags` of a service's command line that its (sub)command does not define. */
+function unknownFlags(words: string[]): string[] {
+  let command = program();
+  for (const word of words) {
+    const sub = command.commands.find((c) => c.name() === word);
+    if (!sub) break;
+    command = sub;
+  }
+  const known = new Set(['--help', ...command.options.map((o) => o.long)]);
+  return words.filter((w) => w.startsWith('--') && !known.has(w));
 }
 
 /** A service's environment as the strings a process would see. */
@@ -150,14 +166,16 @@ describe.each(resolvedModels())('docker-compose.yml ($tool)', ({ model }) => {
       'topology',
       'trainer',
     ]);
-    for (const name of ['kafka', 'schema-registry', 'redis', 'clickhouse', 'sink', 'api'])
+    for (const name of ['kafka', 'schema-registry', 'redis', 'clickhouse', 'processor', 'sink', 'api'])
       expect(services[name]!.healthcheck, name).toBeDefined();
     expect(services.processor!.deploy?.replicas).toBe(2);
     expect(commandWords(services.redis!)).toEqual(expect.arrayContaining(['--appendonly', 'yes']));
-    // The sink's healthcheck asks the port the sink serves its health on.
-    const sinkPort = flag(commandWords(services.sink!), '--health-port');
-    expect(sinkPort).toBeDefined();
-    expect(healthcheckText(services.sink!)).toContain(`127.0.0.1:${sinkPort}/health`);
+    // The healthchecks of services with no API ask the port the service serves its health on.
+    for (const name of ['processor', 'sink']) {
+      const port = flag(commandWords(services[name]!), '--health-port');
+      expect(port, name).toBeDefined();
+      expect(healthcheckText(services[name]!), name).toContain(`127.0.0.1:${port}/health`);
+    }
   });
 
   it('sets only variables the config module knows, with values it accepts, on every recostream service', () => {
@@ -194,13 +212,14 @@ describe.each(resolvedModels())('docker-compose.yml ($tool)', ({ model }) => {
     expect(targets).toContain(apiPort);
   });
 
-  it('runs recostream commands that exist', () => {
+  it('runs recostream commands that exist, with options they have', () => {
     const registered = registeredCommands();
     for (const [name, service] of recostream) {
       const command = commandWords(service)[0]!;
       if (command.startsWith('-')) continue; // --help
       if (PENDING_COMMANDS.has(command)) continue;
       expect(registered, `service ${name} runs \`recostream ${command}\``).toContain(command);
+      expect(unknownFlags(commandWords(service)), `service ${name}`).toEqual([]);
     }
     // A pending command that got registered is no longer pending: remove it from the list above.
     for (const command of PENDING_COMMANDS) expect(registered.has(command), command).toBe(false);
