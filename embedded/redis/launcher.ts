@@ -44,6 +44,31 @@ export interface RedisServerHandle {
   readonly process: ChildProcess;
 }
 
+/**
+ * `count` distinct free ports. The listeners stay open until all are taken: ports asked for one
+ * at a time may come back equal, once the previous listener has closed.
+ */
+export async function freePorts(count: number, host = '127.0.0.1'): Promise<number[]> {
+  const servers: net.Server[] = [];
+  try {
+    const ports: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const srv = net.createServer();
+      srv.unref();
+      servers.push(srv);
+      ports.push(
+        await new Promise<number>((resolve, reject) => {
+          srv.on('error', reject);
+          srv.listen(0, host, () => resolve((srv.address() as net.AddressInfo).port));
+        }),
+      );
+    }
+    return ports;
+  } finally {
+    await Promise.all(servers.map((srv) => new Promise((resolve) => srv.close(resolve))));
+  }
+}
+
 export function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { freePort } from '../../embedded/redis/launcher.js';
+import { freePorts } from '../../embedded/redis/launcher.js';
 import { spawnCli, type ChildHandle } from './processes.js';
 
 /** A small demo data set: the end-to-end tests check it in full. */
@@ -51,12 +51,8 @@ export interface UpDemo {
  */
 export async function prepareUpDemo(name: string): Promise<UpDemo> {
   const dataDir = await mkdtemp(path.join(tmpdir(), `recostream-${name}-`));
-  const ports: UpPorts = {
-    kafka: await freePort(),
-    registry: await freePort(),
-    api: await freePort(),
-    redis: await freePort(),
-  };
+  const [kafka, registry, api, redis] = (await freePorts(4)) as [number, number, number, number];
+  const ports: UpPorts = { kafka, registry, api, redis };
   return {
     dataDir,
     ports,
