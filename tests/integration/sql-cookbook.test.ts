@@ -609,4 +609,56 @@ describe('SQL cookbook (docs/SQL.md)', () => {
       await expect(ch.client.command({ query: sql }), `${file}: ${sql}`).resolves.toBeDefined();
     }
   });
+
+  it("documents every table's columns with their types", async () => {
+    const rs = await ch.client.query({
+      query: `SELECT table, name, type, default_kind FROM system.columns WHERE database = 'recostream'`,
+      format: 'JSONEachRow',
+    });
+    const actual = new Map<string, Map<string, string>>();
+    for (const c of await rs.json<{ table: string; name: string; type: string; default_kind: string }>()) {
+      if (!actual.has(c.table)) actual.set(c.table, new Map());
+      actual.get(c.table)!.set(c.name, c.default_kind === 'ALIAS' ? 'ALIAS' : c.type);
+    }
+    const md = readFileSync(SQL_MD, 'utf8');
+    // Every table says these in prose ("Every table also has ...").
+    const common = ['kafka_partition', 'kafka_offset', 'inserted_at'];
+    const documented = new Set<string>();
+    for (const m of md.matchAll(/^\| (\w+ )?column \| type \|[^\n]*\n\|[-|]+\|\n((?:\|[^\n]*\n)+)/gm)) {
+      const headingAt = md.lastIndexOf('\n### ', m.index);
+      const table = m[1]?.trim() ?? md.slice(headingAt + 5, md.indexOf('\n', headingAt + 5)).trim();
+      documented.add(table);
+      const columns = actual.get(table);
+      expect(columns, `table ${table}`).toBeDefined();
+      const seen = new Set(common);
+      for (const row of m[2]!.trim().split('\n')) {
+        const [names, types] = row
+          .split('|')
+          .slice(1, 3)
+          .map((cell) => cell.trim()) as [string, string];
+        const list = names.split(',').map((n) => n.trim());
+        // "a, b | T" gives both T; "a, b | T, U" gives one type each.
+        const typeList = types.split(/,\s(?![^(]*\))/);
+        list.forEach((name, i) => {
+          seen.add(name);
+          const type = typeList.length === list.length ? typeList[i]! : types;
+          expect(columns!.get(name), `${table}.${name}`).toBe(type.trim());
+        });
+      }
+      for (const name of common) expect(columns!.has(name), `${table}.${name}`).toBe(true);
+      expect(
+        [...columns!.keys()].filter((c) => !seen.has(c)),
+        `undocumented columns of ${table}`,
+      ).toEqual([]);
+    }
+    expect([...documented].sort()).toEqual([
+      'dead_letters',
+      'interactions',
+      'item_features',
+      'items',
+      'training_runs',
+      'user_features',
+      'users',
+    ]);
+  });
 });
