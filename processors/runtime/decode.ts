@@ -99,7 +99,9 @@ export async function decodeMessages(
   const out: InputRecord[] = [];
   for (const m of messages) {
     if (m.value === null) {
-      out.push(rejected(m, 'null_value', 'message has no value (a tombstone is not an interaction)'));
+      out.push(
+        rejected(m, 'null_value', 'null_value: message has no value (a tombstone is not an interaction)'),
+      );
       continue;
     }
     let event: Interaction;
