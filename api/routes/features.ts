@@ -1,10 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { ItemFeatures, UserFeatures } from '../../schemas/types.js';
 import { ApiError } from '../errors.js';
 import { EntityId, FeatureVersion, bearerSecurity, errorResponses } from '../http-schemas/common.js';
 import {
-  HEADER_FIELDS,
   ITEM_FEATURE_NAMES,
   ItemFeaturesSchema,
   ItemLookupEntry,
@@ -20,7 +18,9 @@ import {
 /**
  * Feature lookups from the Redis state store. The reader evaluates windowed values against the
  * version's pipeline clock at read time and reads version, clock and every hash in one script
- * (one round trip, one consistent moment). The response is serialized by its schema.
+ * (one round trip, one consistent moment). `fields` goes down to the reader, which computes only
+ * those features; its values object is the response's `features` as it is (no copy). The
+ * response is serialized by its schema.
  */
 
 const USER_NAMES = new Set<string>(USER_FEATURE_NAMES);
@@ -46,24 +46,6 @@ function parseFieldList(raw: string, known: ReadonlySet<string>, field: string):
     }
   }
   return names;
-}
-
-type Flat = { [key: string]: unknown };
-
-/** The reader's flat record -> `{ id, version, as_of, updated_at, features }`. */
-function shape<B>(idField: 'user_id' | 'item_id', record: Flat, names: readonly string[]): B {
-  const features: Flat = {};
-  for (let i = 0; i < names.length; i++) {
-    const name = names[i]!;
-    if (name in record) features[name] = record[name];
-  }
-  return {
-    [idField]: record[idField],
-    version: record.version,
-    as_of: record.as_of,
-    updated_at: record.updated_at,
-    features,
-  } as B;
 }
 
 const FeatureQuery = Type.Object(
@@ -133,13 +115,21 @@ export const featureRoutes: FastifyPluginAsyncTypebox = async (app) => {
       assertStoreReady(redis.status);
       const { id } = request.params;
       const { fields, version } = request.query;
-      const names = fields === undefined ? USER_FEATURE_NAMES : parseFieldList(fields, USER_NAMES, 'fields');
-      const [record] = await features.readUserFeatures([id], {
-        version,
-        fields: fields === undefined ? undefined : ([...HEADER_FIELDS, ...names] as (keyof UserFeatures)[]),
-      });
-      if (!record) throw notFound('user', id, version);
-      return shape<UserFeaturesBody>('user_id', record as Flat, names);
+      const names =
+        fields === undefined
+          ? undefined
+          : (parseFieldList(fields, USER_NAMES, 'fields') as UserFeatureName[]);
+      const read = await features.readUserValues([id], { version, fields: names });
+      const entry = read.entries[0];
+      if (!entry) throw notFound('user', id, version);
+      const body: UserFeaturesBody = {
+        user_id: id,
+        version: read.version!,
+        as_of: entry.as_of,
+        updated_at: entry.updated_at,
+        features: entry.features,
+      };
+      return body;
     },
   );
 
@@ -160,13 +150,21 @@ export const featureRoutes: FastifyPluginAsyncTypebox = async (app) => {
       assertStoreReady(redis.status);
       const { id } = request.params;
       const { fields, version } = request.query;
-      const names = fields === undefined ? ITEM_FEATURE_NAMES : parseFieldList(fields, ITEM_NAMES, 'fields');
-      const [record] = await features.readItemFeatures([id], {
-        version,
-        fields: fields === undefined ? undefined : ([...HEADER_FIELDS, ...names] as (keyof ItemFeatures)[]),
-      });
-      if (!record) throw notFound('item', id, version);
-      return shape<ItemFeaturesBody>('item_id', record as Flat, names);
+      const names =
+        fields === undefined
+          ? undefined
+          : (parseFieldList(fields, ITEM_NAMES, 'fields') as ItemFeatureName[]);
+      const read = await features.readItemValues([id], { version, fields: names });
+      const entry = read.entries[0];
+      if (!entry) throw notFound('item', id, version);
+      const body: ItemFeaturesBody = {
+        item_id: id,
+        version: read.version!,
+        as_of: entry.as_of,
+        updated_at: entry.updated_at,
+        features: entry.features,
+      };
+      return body;
     },
   );
 
@@ -202,38 +200,39 @@ export const featureRoutes: FastifyPluginAsyncTypebox = async (app) => {
           users.length > 0 ? 'users' : 'items',
         );
       }
-      let userNames: string[] = USER_FEATURE_NAMES;
-      let itemNames: string[] = ITEM_FEATURE_NAMES;
+      let userNames: UserFeatureName[] | undefined;
+      let itemNames: ItemFeatureName[] | undefined;
       if (request.body.fields) {
         const names = parseFieldList(request.body.fields.join(','), ALL_NAMES, 'fields');
-        userNames = names.filter((n) => USER_NAMES.has(n));
-        itemNames = names.filter((n) => ITEM_NAMES.has(n));
+        userNames = names.filter((n) => USER_NAMES.has(n)) as UserFeatureName[];
+        itemNames = names.filter((n) => ITEM_NAMES.has(n)) as ItemFeatureName[];
       }
-      const selected = request.body.fields !== undefined;
-      // Both scripts are written to Redis in one pipeline (auto-pipelining): one round trip.
-      const [userRecords, itemRecords] = await Promise.all([
-        features.readUserFeatures(users, {
-          version,
-          fields: selected ? ([...HEADER_FIELDS, ...userNames] as (keyof UserFeatures)[]) : undefined,
-        }),
-        features.readItemFeatures(items, {
-          version,
-          fields: selected ? ([...HEADER_FIELDS, ...itemNames] as (keyof ItemFeatures)[]) : undefined,
-        }),
+      // Both reads ride in the same script call batch (one round trip).
+      const [userRead, itemRead] = await Promise.all([
+        features.readUserValues(users, { version, fields: userNames }),
+        features.readItemValues(items, { version, fields: itemNames }),
       ]);
       return {
-        users: userRecords.map((r, i) =>
-          r
+        users: userRead.entries.map((e, i) =>
+          e
             ? {
-                ...shape<UserFeaturesBody>('user_id', r as Flat, userNames as UserFeatureName[]),
+                user_id: users[i]!,
+                version: userRead.version!,
+                as_of: e.as_of,
+                updated_at: e.updated_at,
+                features: e.features,
                 found: true as const,
               }
             : { user_id: users[i]!, found: false as const },
         ),
-        items: itemRecords.map((r, i) =>
-          r
+        items: itemRead.entries.map((e, i) =>
+          e
             ? {
-                ...shape<ItemFeaturesBody>('item_id', r as Flat, itemNames as ItemFeatureName[]),
+                item_id: items[i]!,
+                version: itemRead.version!,
+                as_of: e.as_of,
+                updated_at: e.updated_at,
+                features: e.features,
                 found: true as const,
               }
             : { item_id: items[i]!, found: false as const },

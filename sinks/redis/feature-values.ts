@@ -128,6 +128,81 @@ export function itemValues(s: ItemInput, clock: number): ItemFeatureValues {
   return v;
 }
 
+/**
+ * One evaluator per feature, for reads that ask for some features only (`?fields=`): nothing a
+ * request leaves out is computed — no window counted, no recent-items list decoded. userValues /
+ * itemValues stay the path for whole records (one object literal, no per-field calls); a unit
+ * test holds the two to the same values.
+ */
+type Evaluator<I> = (s: I, clock: number) => unknown;
+
+const COMMON_EVALUATORS = {
+  total_interactions: (s: EntityInput) => s.total,
+  n_view: (s: EntityInput) => s.counts.view,
+  n_click: (s: EntityInput) => s.counts.click,
+  n_add_to_cart: (s: EntityInput) => s.counts.add_to_cart,
+  n_purchase: (s: EntityInput) => s.counts.purchase,
+  n_like: (s: EntityInput) => s.counts.like,
+  n_rate: (s: EntityInput) => s.counts.rate,
+  rating_count: (s: EntityInput) => s.ratingCount,
+  avg_rating: (s: EntityInput) => ratio(s.ratingSum, s.ratingCount),
+  first_event_time: (s: EntityInput) => s.firstEventTime,
+  last_event_time: (s: EntityInput) => s.lastEventTime,
+  cnt_1h: (s: EntityInput, clock: number) => s.eventsInWindow(clock, WINDOWS['1h']),
+  cnt_24h: (s: EntityInput, clock: number) => s.eventsInWindow(clock, WINDOWS['24h']),
+  cnt_7d: (s: EntityInput, clock: number) => s.eventsInWindow(clock, WINDOWS['7d']),
+  cnt_30d: (s: EntityInput, clock: number) => s.eventsInWindow(clock, WINDOWS['30d']),
+};
+
+export const USER_EVALUATORS: { readonly [F in keyof UserFeatureValues]: Evaluator<UserInput> } = {
+  ...COMMON_EVALUATORS,
+  unique_items: (s) => s.uniqueItems,
+  active_days: (s) => s.activeDays,
+  purchases_7d: (s, clock) => s.purchasesInWindow(clock, WINDOWS['7d']),
+  purchases_30d: (s, clock) => s.purchasesInWindow(clock, WINDOWS['30d']),
+  conversion_rate: (s) => ratio(s.counts.purchase, s.counts.view),
+  recent_items: (s) => s.recentItemIds(),
+  favorite_category: (s) => s.favoriteCategory,
+  monetary_value: (s) => s.monetaryValue,
+  avg_price_point: (s) => ratio(s.monetaryValue, s.counts.purchase),
+  diversity_score: (s) => (s.total === 0 ? 0 : s.distinctCategories / s.total),
+};
+
+export const ITEM_EVALUATORS: { readonly [F in keyof ItemFeatureValues]: Evaluator<ItemInput> } = {
+  ...COMMON_EVALUATORS,
+  unique_users: (s) => s.uniqueUsers,
+  ctr: (s) => ratio(s.counts.click, s.counts.view),
+  purchase_rate: (s) => ratio(s.counts.purchase, s.counts.view),
+  popularity_score: (s, clock) => decayedValueAt(s.popularity, clock),
+  trending_score: (s, clock) => {
+    const week = s.eventsInWindow(clock, WINDOWS['7d']);
+    return week === 0 ? null : s.eventsInWindow(clock, WINDOWS['24h']) / (week / 7);
+  },
+};
+
+/** The named features only, in the order named; all of them when `names` is undefined. */
+export function userValuesOf<F extends keyof UserFeatureValues>(
+  s: UserInput,
+  clock: number,
+  names: readonly F[] | undefined,
+): Pick<UserFeatureValues, F> {
+  if (names === undefined) return userValues(s, clock);
+  const out = {} as Record<string, unknown>;
+  for (let i = 0; i < names.length; i++) out[names[i]!] = USER_EVALUATORS[names[i]!](s, clock);
+  return out as Pick<UserFeatureValues, F>;
+}
+
+export function itemValuesOf<F extends keyof ItemFeatureValues>(
+  s: ItemInput,
+  clock: number,
+  names: readonly F[] | undefined,
+): Pick<ItemFeatureValues, F> {
+  if (names === undefined) return itemValues(s, clock);
+  const out = {} as Record<string, unknown>;
+  for (let i = 0; i < names.length; i++) out[names[i]!] = ITEM_EVALUATORS[names[i]!](s, clock);
+  return out as Pick<ItemFeatureValues, F>;
+}
+
 /** The processors' working state as feature input. */
 class EntityStateInput<S extends EntityState> implements EntityInput {
   constructor(protected readonly s: S) {}

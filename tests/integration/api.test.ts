@@ -795,7 +795,7 @@ describe('API over HTTP against the pipeline', () => {
         deps: {
           features: {
             ...s.features,
-            readUserFeatures: () => Promise.reject(new Error('secret internal detail')),
+            readUserValues: () => Promise.reject(new Error('secret internal detail')),
           },
         },
       });

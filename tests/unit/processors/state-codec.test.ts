@@ -2,13 +2,18 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { itemFeaturesSpec } from '../../../processors/specs/item-features.js';
 import { userFeaturesSpec } from '../../../processors/specs/user-features.js';
+import { fieldNames } from '../../../schemas/avro.js';
 import { EVENT_TYPES, type Interaction } from '../../../schemas/types.js';
 import type { ItemState, UserState } from '../../../sinks/redis/feature-state.js';
 import {
+  ITEM_EVALUATORS,
+  USER_EVALUATORS,
   itemFeatureValues,
   itemValues,
+  itemValuesOf,
   userFeatureValues,
   userValues,
+  userValuesOf,
 } from '../../../sinks/redis/feature-values.js';
 import {
   decodeItemState,
@@ -115,6 +120,50 @@ describe('state format 2', () => {
             expect(itemValues(view, clock)).toEqual(itemFeatureValues(state, clock));
         }
       }),
+    );
+  });
+
+  it('computes a selection of features (?fields=) equal to the same features of the whole record', () => {
+    const userNames = Object.keys(USER_EVALUATORS) as (keyof typeof USER_EVALUATORS)[];
+    const itemNames = Object.keys(ITEM_EVALUATORS) as (keyof typeof ITEM_EVALUATORS)[];
+    // Every feature has an evaluator: a new feature without one would be missing from selections.
+    const header = ['user_id', 'item_id', 'version', 'as_of', 'updated_at'];
+    const schemaNames = (record: 'UserFeatures' | 'ItemFeatures') =>
+      fieldNames(record)
+        .filter((f) => !header.includes(f))
+        .sort();
+    expect([...userNames].sort()).toEqual(schemaNames('UserFeatures'));
+    expect([...itemNames].sort()).toEqual(schemaNames('ItemFeatures'));
+    fc.assert(
+      fc.property(
+        eventsArb,
+        fc.subarray(userNames, { minLength: 1 }),
+        fc.subarray(itemNames, { minLength: 1 }),
+        (rows, someUser, someItem) => {
+          const { users, items } = storesOf(toEvents(rows));
+          for (const hash of users.hashes.values()) {
+            const view = userInputOf(flat(hash))!;
+            for (const clock of clocks) {
+              const whole = userValues(view, clock);
+              const picked = userValuesOf(view, clock, someUser);
+              expect(Object.keys(picked)).toEqual(someUser);
+              for (const name of someUser) expect(picked[name]).toEqual(whole[name]);
+              expect(userValuesOf(view, clock, userNames)).toEqual(whole);
+            }
+          }
+          for (const hash of items.hashes.values()) {
+            const view = itemInputOf(flat(hash))!;
+            for (const clock of clocks) {
+              const whole = itemValues(view, clock);
+              const picked = itemValuesOf(view, clock, someItem);
+              expect(Object.keys(picked)).toEqual(someItem);
+              for (const name of someItem) expect(picked[name]).toEqual(whole[name]);
+              expect(itemValuesOf(view, clock, itemNames)).toEqual(whole);
+            }
+          }
+        },
+      ),
+      { numRuns: 50 },
     );
   });
 });
