@@ -7,21 +7,18 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { silentLogger } from '../lib/logger.js';
 import { type FlushPolicy, PartitionLog, effectiveTopicConfig } from '../embedded/kafka/log/index.js';
 import { type KafkaRecord, encodeBatch, splitBatches } from '../embedded/kafka/records/index.js';
+import { benchOptions } from './support/options.js';
+import { machine, ratio } from './support/report.js';
+import { stopwatch } from './support/timing.js';
 
-const { values } = parseArgs({
-  options: {
-    batches: { type: 'string', default: '400' },
-    records: { type: 'string', default: '1000' },
-    'value-bytes': { type: 'string', default: '100' },
-  },
-});
-const BATCHES = Number(values.batches);
-const RECORDS = Number(values.records);
-const VALUE_BYTES = Number(values['value-bytes']);
+const {
+  batches: BATCHES,
+  records: RECORDS,
+  'value-bytes': VALUE_BYTES,
+} = benchOptions({ batches: 400, records: 1000, 'value-bytes': 100 });
 
 function makeBatches(): Buffer[] {
   const value = Buffer.alloc(VALUE_BYTES, 'v');
@@ -56,9 +53,9 @@ interface Figure {
 }
 
 function time(name: string, bytes: number, run: () => void): Figure {
-  const start = process.hrtime.bigint();
+  const elapsed = stopwatch();
   run();
-  return { name, seconds: Number(process.hrtime.bigint() - start) / 1e9, bytes };
+  return { name, seconds: elapsed(), bytes };
 }
 
 function openLog(dir: string, flush: FlushPolicy): PartitionLog {
@@ -159,7 +156,7 @@ try {
 
 console.log(
   `PartitionLog vs fs, ${BATCHES} batches x ${RECORDS} records of ${VALUE_BYTES}-byte values ` +
-    `(${(totalBytes / 1e6).toFixed(1)} MB), node ${process.version}, ${os.cpus().length} cores`,
+    `(${(totalBytes / 1e6).toFixed(1)} MB), ${machine()}`,
 );
 const baseline = new Map(figures.map((f) => [f.name, f.seconds]));
 const rows = figures.map((f) => {
@@ -172,7 +169,7 @@ const rows = figures.map((f) => {
     what: f.name,
     'records/s': Math.round(totalRecords / f.seconds).toLocaleString('en-US'),
     'MB/s': (f.bytes / 1e6 / f.seconds).toFixed(1),
-    'vs fs': against ? `${(against / f.seconds).toFixed(2)}x` : '',
+    'vs fs': against ? `${ratio(against, f.seconds)}x` : '',
   };
 });
 console.table(rows);

@@ -7,32 +7,28 @@
  * The broker runs as a child process (its own core, as in production); the client is kafkajs
  * 2.2.4 in this process, batches of 1,000 records, acks=-1, no compression.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
 import { connect } from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
 import { ApiKey } from '../embedded/kafka/protocol/api-keys.js';
 import { produceRequest } from '../embedded/kafka/protocol/produce/request.js';
 import { encodeBatch } from '../embedded/kafka/records/index.js';
-import { READY_PREFIX } from '../embedded/kafka/server/run.js';
 import { FrameSplitter } from '../embedded/kafka/wire/frame.js';
 import { frame, writeRequestHeader } from '../embedded/kafka/wire/header.js';
 import { Writer } from '../embedded/kafka/wire/writer.js';
+import { spawnBroker } from '../tests/harness/processes.js';
+import { benchOptions } from './support/options.js';
+import { machine, markdownTable, out, perSecond } from './support/report.js';
+import { stopwatch } from './support/timing.js';
 
-const { values } = parseArgs({
-  options: {
-    records: { type: 'string', default: '100000' },
-    concurrency: { type: 'string', default: '4' },
-    flush: { type: 'string', default: 'interval:1000' },
-  },
-});
-const RECORDS = Number(values.records);
+const {
+  records: RECORDS,
+  concurrency: CONCURRENCY,
+  flush: FLUSH,
+} = benchOptions({ records: 100_000, concurrency: 4, flush: 'interval:1000' });
 const BATCH = 1000;
-const CONCURRENCY = Number(values.concurrency);
 
 interface Row {
   what: string;
@@ -40,43 +36,6 @@ interface Row {
   records: number;
   seconds: number;
   bytes: number;
-}
-
-async function startBrokerProcess(dataDir: string): Promise<{ brokers: string; stop: () => Promise<void> }> {
-  const root = path.join(import.meta.dirname, '..');
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'embedded/kafka/main.ts',
-      '--data-dir',
-      dataDir,
-      '--port',
-      '0',
-      '--flush',
-      values.flush!,
-    ],
-    {
-      cwd: root,
-      env: { ...process.env, LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const brokers = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      if (line.startsWith(READY_PREFIX)) resolve(line.slice(READY_PREFIX.length).trim());
-    });
-    child.once('exit', (code) => reject(new Error(`broker exited with ${code}`)));
-  });
-  return {
-    brokers,
-    stop: () =>
-      new Promise((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
 }
 
 async function benchBroker(brokers: string, recordBytes: number, records: number): Promise<Row[]> {
@@ -92,7 +51,7 @@ async function benchBroker(brokers: string, recordBytes: number, records: number
   await producer.connect();
   await producer.send({ topic, acks: -1, messages: batch.slice(0, 1) });
 
-  const t0 = performance.now();
+  const producing = stopwatch();
   let next = 0;
   const batches = Math.ceil(records / BATCH);
   await Promise.all(
@@ -103,7 +62,7 @@ async function benchBroker(brokers: string, recordBytes: number, records: number
       }
     }),
   );
-  const produceSeconds = (performance.now() - t0) / 1000;
+  const produceSeconds = producing();
   await producer.disconnect();
 
   const total = batches * BATCH + 1;
@@ -115,17 +74,18 @@ async function benchBroker(brokers: string, recordBytes: number, records: number
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   let consumed = 0;
-  let t1 = 0;
+  // From the first batch received: the group join before it is not consumption.
+  let consuming: (() => number) | undefined;
   await new Promise<void>((resolve) => {
     void consumer.run({
       eachBatch: async ({ batch: b }) => {
-        if (t1 === 0) t1 = performance.now();
+        consuming ??= stopwatch();
         consumed += b.messages.length;
         if (consumed >= total) resolve();
       },
     });
   });
-  const consumeSeconds = (performance.now() - t1) / 1000;
+  const consumeSeconds = consuming!();
   await consumer.disconnect();
   return [
     {
@@ -205,7 +165,7 @@ async function benchRawProduce(brokers: string, recordBytes: number, records: nu
   const splitter = new FrameSplitter();
   let sent = 0;
   let answered = 0;
-  const t0 = performance.now();
+  const elapsed = stopwatch();
   await new Promise<void>((resolve, reject) => {
     const sendOne = (): void => {
       for (const c of request(sent++)) socket.write(c);
@@ -221,7 +181,7 @@ async function benchRawProduce(brokers: string, recordBytes: number, records: nu
     });
     for (let i = 0; i < Math.min(CONCURRENCY, batches); i++) sendOne();
   });
-  const seconds = (performance.now() - t0) / 1000;
+  const seconds = elapsed();
   socket.destroy();
   return {
     what: 'raw Produce v7 (broker capacity)',
@@ -236,17 +196,17 @@ async function benchRawProduce(brokers: string, recordBytes: number, records: nu
 function benchFile(dir: string, recordBytes: number, records: number): Row {
   const file = path.join(dir, `baseline-${recordBytes}.bin`);
   const chunk = Buffer.alloc(recordBytes * BATCH, 'x');
-  const t0 = performance.now();
+  const elapsed = stopwatch();
   const fd = fs.openSync(file, 'a');
   for (let i = 0; i < records; i += BATCH) fs.writeSync(fd, chunk);
   fs.fsyncSync(fd);
   fs.closeSync(fd);
-  const seconds = (performance.now() - t0) / 1000;
+  const seconds = elapsed();
   return { what: 'fs append (baseline)', recordBytes, records, seconds, bytes: records * recordBytes };
 }
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-broker-'));
-const broker = await startBrokerProcess(path.join(dir, 'data'));
+const broker = await spawnBroker(path.join(dir, 'data'), ['--flush', FLUSH]);
 const rows: Row[] = [];
 try {
   for (const [recordBytes, records] of [
@@ -262,17 +222,17 @@ try {
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
-const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
-const lines = [
-  `| what | record bytes | records | seconds | records/s | MB/s |`,
-  `|---|---:|---:|---:|---:|---:|`,
-  ...rows.map(
-    (r) =>
-      `| ${r.what} | ${r.recordBytes} | ${fmt(r.records)} | ${r.seconds.toFixed(2)} | ${fmt(r.records / r.seconds)} | ${(r.bytes / r.seconds / 1e6).toFixed(1)} |`,
+out(`${machine()}; flush ${FLUSH}, ${CONCURRENCY} sends in flight, acks=-1`);
+out(
+  markdownTable(
+    ['what', 'record bytes', 'records', 'seconds', 'records/s', 'MB/s'],
+    rows.map((r) => [
+      r.what,
+      r.recordBytes,
+      r.records.toLocaleString('en-US'),
+      r.seconds.toFixed(2),
+      perSecond(r.records, r.seconds),
+      (r.bytes / r.seconds / 1e6).toFixed(1),
+    ]),
   ),
-];
-process.stdout.write(
-  `node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}; flush ${values.flush}, ${CONCURRENCY} sends in flight, acks=-1\n` +
-    lines.join('\n') +
-    '\n',
 );

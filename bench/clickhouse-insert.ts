@@ -11,18 +11,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { openClickHouse } from '../lib/clickhouse.js';
 import { silentLogger } from '../lib/logger.js';
 import { applyMigrations } from '../sinks/clickhouse/migrations.js';
 import { interactionRow, type InteractionRow } from '../sinks/clickhouse/rows.js';
 import type { Interaction } from '../schemas/types.js';
+import { benchOptions } from './support/options.js';
+import { out, ratio } from './support/report.js';
+import { stopwatch } from './support/timing.js';
 
-const { values } = parseArgs({
-  options: { rows: { type: 'string', default: '200000' }, repeats: { type: 'string', default: '2' } },
-});
-const ROWS = Number(values.rows);
-const REPEATS = Number(values.repeats);
+const { rows: ROWS, repeats: REPEATS } = benchOptions({ rows: 200_000, repeats: 2 });
 const BATCHES = [1000, 10_000, 50_000];
 const TYPES = ['view', 'click', 'add_to_cart', 'purchase', 'like', 'rate'] as const;
 
@@ -61,7 +59,7 @@ try {
       for (const format of ['JSONEachRow', 'JSONCompactEachRow'] as const) {
         const name = `bench_${table++}`;
         await ch.client.command({ query: `CREATE TABLE recostream.${name} AS recostream.interactions` });
-        const start = process.hrtime.bigint();
+        const inserting = stopwatch();
         for (let k = 0; k < ROWS; k += batch) {
           if (format === 'JSONEachRow') {
             await ch.client.insert({ table: `recostream.${name}`, values: rows.slice(k, k + batch), format });
@@ -74,7 +72,7 @@ try {
             });
           }
         }
-        const took = Number(process.hrtime.bigint() - start) / 1e9;
+        const took = inserting();
         const rs = await ch.client.query({
           query: `SELECT count() AS n FROM recostream.${name}`,
           format: 'JSONEachRow',
@@ -87,23 +85,21 @@ try {
       }
     }
   }
-  const startJson = process.hrtime.bigint();
+  const stringifying = stopwatch();
   let bytes = 0;
   for (const r of rows) bytes += JSON.stringify(r).length;
-  const stringifySeconds = Number(process.hrtime.bigint() - startJson) / 1e9;
+  const stringifySeconds = stringifying();
 
   const baseline = seconds.get(`${'JSONEachRow'.padEnd(18)} batch ${String(50_000).padStart(6)}`)!;
-  process.stdout.write(
-    `${ROWS} interaction rows into a copy of recostream.interactions (chDB), best of ${REPEATS}\n`,
-  );
+  out(`${ROWS} interaction rows into a copy of recostream.interactions (chDB), best of ${REPEATS}`);
   for (const [name, took] of seconds) {
-    process.stdout.write(
+    out(
       `${name}  ${took.toFixed(2).padStart(6)} s  ${String(Math.round(ROWS / took)).padStart(8)} rows/s  ` +
-        `x${(baseline / took).toFixed(2)} vs JSONEachRow@50000\n`,
+        `x${ratio(baseline, took)} vs JSONEachRow@50000`,
     );
   }
-  process.stdout.write(
-    `(JSON.stringify of the same rows alone: ${stringifySeconds.toFixed(2)} s, ${(bytes / 1e6).toFixed(1)} MB)\n`,
+  out(
+    `(JSON.stringify of the same rows alone: ${stringifySeconds.toFixed(2)} s, ${(bytes / 1e6).toFixed(1)} MB)`,
   );
 } finally {
   await ch.close();

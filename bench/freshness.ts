@@ -10,103 +10,58 @@
  * first write of the user's (and the item's) hash, seen through Redis keyspace notifications.
  * Latency = notification received - just before the producer's send, on this process's clock.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { Partitioners } from 'kafkajs';
-import { launchRedis } from '../embedded/redis/launcher.js';
-import { READY_PREFIX } from '../embedded/kafka/server/run.js';
-import { startRegistry } from '../embedded/registry/index.js';
-import { createKafka } from '../lib/kafka.js';
-import { silentLogger } from '../lib/logger.js';
-import { AvroSerde } from '../schemas/serde.js';
 import type { Interaction } from '../schemas/types.js';
 import { keys } from '../sinks/redis/keys.js';
-import { applyTopology } from '../topology/apply.js';
 import { TOPIC } from '../topology/topics.js';
 import { spawnCli } from '../tests/harness/processes.js';
+import { benchOptions } from './support/options.js';
+import { markdownTable, out } from './support/report.js';
+import { startBenchStack, type BenchStack } from './support/stack.js';
 
-const { values } = parseArgs({
-  options: {
-    rate: { type: 'string', default: '1000' },
-    seconds: { type: 'string', default: '60' },
-  },
-});
-const RATE = Number(values.rate);
-const SECONDS = Number(values.seconds);
+const { rate: RATE, seconds: SECONDS } = benchOptions({ rate: 1000, seconds: 60 });
 const TICK_MS = 50;
 const PER_TICK = Math.max(1, Math.round((RATE * TICK_MS) / 1000));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const out = (s: string) => process.stdout.write(`${s}\n`);
-
-async function startBrokerProcess(dataDir: string): Promise<{ brokers: string; stop: () => Promise<void> }> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'embedded/kafka/main.ts',
-      '--data-dir',
-      dataDir,
-      '--port',
-      '0',
-      '--flush',
-      'interval:1000',
-    ],
-    {
-      cwd: path.join(import.meta.dirname, '..'),
-      env: { ...process.env, LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const brokers = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      if (line.startsWith(READY_PREFIX)) resolve(line.slice(READY_PREFIX.length).trim());
-    });
-    child.once('exit', (code) => reject(new Error(`broker exited with ${code}`)));
-  });
-  return {
-    brokers,
-    stop: () =>
-      new Promise((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
-}
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-function summary(label: string, latencies: number[], expected: number): string {
+function summary(label: string, latencies: number[], expected: number): (string | number)[] {
   const s = [...latencies].sort((a, b) => a - b);
   const f = (x: number) => x.toFixed(0).padStart(6);
-  return `| ${label} | ${s.length}/${expected} | ${f(percentile(s, 50))} | ${f(percentile(s, 95))} | ${f(percentile(s, 99))} | ${f(s[s.length - 1] ?? NaN)} |`;
+  return [
+    label,
+    `${s.length}/${expected}`,
+    f(percentile(s, 50)),
+    f(percentile(s, 95)),
+    f(percentile(s, 99)),
+    f(s[s.length - 1] ?? NaN),
+  ];
 }
 
 const work = await mkdtemp(path.join(tmpdir(), 'bench-freshness-'));
-const stops: (() => Promise<void>)[] = [];
+let stack: BenchStack | undefined;
 try {
-  const broker = await startBrokerProcess(path.join(work, 'broker'));
-  stops.push(broker.stop);
-  const redisServer = await launchRedis({ dataDir: path.join(work, 'redis'), logger: silentLogger });
-  stops.push(() => redisServer.stop());
-  const registry = await startRegistry({ port: 0, brokers: [broker.brokers], logger: silentLogger });
-  stops.push(() => registry.close());
-  const kafka = createKafka({ brokers: [broker.brokers], clientId: 'bench-freshness', logger: silentLogger });
-  const serde = new AvroSerde({ url: registry.url });
-  await applyTopology({ kafka, serde, featureVersion: 'v1', logger: silentLogger });
+  stack = await startBenchStack({
+    dir: work,
+    clientId: 'bench-freshness',
+    flush: 'interval:1000',
+    redis: true,
+  });
+  const { kafka, serde } = stack;
+  const redisUrl = stack.redisUrl!;
 
   // First write of a user's or item's hash, as Redis announces it.
-  const admin = new Redis(redisServer.url);
+  const admin = new Redis(redisUrl);
   await admin.config('SET', 'notify-keyspace-events', 'Kh');
-  const subscriber = new Redis(redisServer.url);
+  const subscriber = new Redis(redisUrl);
   const userPrefix = `__keyspace@0__:${keys.entity('v1', 'user', 'fresh-u-')}`;
   const itemPrefix = `__keyspace@0__:${keys.entity('v1', 'item', 'fresh-i-')}`;
   const userSeen = new Map<number, number>();
@@ -125,9 +80,9 @@ try {
 
   // One process per processor, as a deployment would run them.
   const env = {
-    KAFKA_BROKERS: broker.brokers,
-    SCHEMA_REGISTRY_URL: registry.url,
-    REDIS_URL: redisServer.url,
+    KAFKA_BROKERS: stack.brokers,
+    SCHEMA_REGISTRY_URL: stack.registryUrl,
+    REDIS_URL: redisUrl,
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
     LOG_FORMAT: 'json',
   };
@@ -136,7 +91,7 @@ try {
     spawnCli(['process', 'item-features'], env),
   ];
   for (const p of processors) {
-    stops.push(() => p.kill('SIGTERM'));
+    stack.defer(() => p.kill('SIGTERM'));
     if (process.env.BENCH_LOG_LEVEL) p.child.stdout!.pipe(process.stderr);
   }
 
@@ -145,7 +100,7 @@ try {
     allowAutoTopicCreation: false,
   });
   await producer.connect();
-  stops.push(() => producer.disconnect());
+  stack.defer(() => producer.disconnect());
   const schemaId = await serde.schemaId(TOPIC.interactions, 'Interaction');
   const sentAt = new Map<number, number>();
   let next = 0;
@@ -213,13 +168,18 @@ try {
     `produced ${sentAt.size} events in ${produceSeconds.toFixed(1)} s (${(sentAt.size / produceSeconds).toFixed(0)} events/s)`,
   );
   out('');
-  out('| visible in Redis | events | p50 ms | p95 ms | p99 ms | max ms |');
-  out('|---|---:|---:|---:|---:|---:|');
-  out(summary('user features (one hop)', userLatency, sentAt.size));
-  out(summary('item features (two hops, via interactions-by-item)', itemLatency, sentAt.size));
+  out(
+    markdownTable(
+      ['visible in Redis', 'events', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms'],
+      [
+        summary('user features (one hop)', userLatency, sentAt.size),
+        summary('item features (two hops, via interactions-by-item)', itemLatency, sentAt.size),
+      ],
+    ),
+  );
   subscriber.disconnect();
   admin.disconnect();
 } finally {
-  for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  await stack?.stop();
   await rm(work, { recursive: true, force: true });
 }

@@ -16,79 +16,33 @@
  * The dedupe horizon is set past the data set's span, so the oracle (which recognises every
  * repeated event_id) and the pipeline count the same events.
  */
-import { spawn } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
-import { launchRedis } from '../embedded/redis/launcher.js';
-import { READY_PREFIX } from '../embedded/kafka/server/run.js';
-import { startRegistry } from '../embedded/registry/index.js';
-import { createKafka } from '../lib/kafka.js';
+import { Worker } from 'node:worker_threads';
 import { createLogger, silentLogger } from '../lib/logger.js';
 import { createRedis } from '../lib/redis.js';
 import { pipelineLag } from '../processors/progress.js';
 import { startProcessors } from '../processors/start.js';
-import { generateDataset } from '../replay/generate/index.js';
 import { replayFile } from '../replay/index.js';
 import { createKafkaReplaySink } from '../replay/kafka-sink.js';
 import type { ReplaySink } from '../replay/sink.js';
-import { AvroSerde } from '../schemas/serde.js';
 import type { Interaction, Item, ItemFeatureValues, UserFeatureValues } from '../schemas/types.js';
 import { createFeatureReader } from '../sinks/redis/reader.js';
-import { applyTopology } from '../topology/apply.js';
-import { Worker } from 'node:worker_threads';
 import type { CatalogEntry } from '../tests/oracle/batch-features.js';
 import { featureDifferences } from '../tests/oracle/compare.js';
+import { benchDataset } from './support/dataset.js';
+import { benchOptions } from './support/options.js';
+import { markdownTable, out, perSecond, ratio } from './support/report.js';
+import { startBenchStack, type BenchStack } from './support/stack.js';
+import { stopwatch } from './support/timing.js';
 
-const { values } = parseArgs({
-  options: {
-    interactions: { type: 'string', default: '1000000' },
-    concurrency: { type: 'string', default: '2' },
-  },
+const { interactions: INTERACTIONS, concurrency: CONCURRENCY } = benchOptions({
+  interactions: 1_000_000,
+  concurrency: 2,
 });
-const INTERACTIONS = Number(values.interactions);
-const CONCURRENCY = Number(values.concurrency);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function startBrokerProcess(dataDir: string): Promise<{ brokers: string; stop: () => Promise<void> }> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'embedded/kafka/main.ts',
-      '--data-dir',
-      dataDir,
-      '--port',
-      '0',
-      '--flush',
-      'interval:1000',
-    ],
-    {
-      cwd: path.join(import.meta.dirname, '..'),
-      env: { ...process.env, LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const brokers = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      if (line.startsWith(READY_PREFIX)) resolve(line.slice(READY_PREFIX.length).trim());
-    });
-    child.once('exit', (code) => reject(new Error(`broker exited with ${code}`)));
-  });
-  return {
-    brokers,
-    stop: () =>
-      new Promise((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
-}
 
 /** The replay sink, keeping a copy of every record it produces: the oracle's input. */
 function capturing(sink: ReplaySink, interactions: Interaction[], items: Item[]): ReplaySink {
@@ -109,61 +63,49 @@ function capturing(sink: ReplaySink, interactions: Interaction[], items: Item[])
   };
 }
 
-const rate = (n: number, seconds: number) => `${Math.round(n / seconds).toLocaleString('en-US')}/s`;
-const out = (s: string) => process.stdout.write(`${s}\n`);
+const rate = (n: number, seconds: number) => `${perSecond(n, seconds)}/s`;
 
 const work = await mkdtemp(path.join(tmpdir(), 'bench-pipeline-'));
-const stops: (() => Promise<void>)[] = [];
+let stack: BenchStack | undefined;
 try {
-  let t = performance.now();
-  const dataset = await generateDataset({
-    users: Math.max(100, Math.round(INTERACTIONS / 20)),
-    items: Math.max(100, Math.round(INTERACTIONS / 50)),
-    interactions: INTERACTIONS,
-    outDir: path.join(work, 'data'),
-    seed: 1,
-  });
+  const generating = stopwatch();
+  const dataset = await benchDataset(INTERACTIONS, work);
   out(
     `generate: ${dataset.rows.interactions} interactions, ${dataset.rows.users} users, ${dataset.rows.items} items, ` +
-      `${dataset.window.start} .. ${dataset.window.end} (${((performance.now() - t) / 1000).toFixed(1)} s)`,
+      `${dataset.window.start} .. ${dataset.window.end} (${generating().toFixed(1)} s)`,
   );
 
-  const broker = await startBrokerProcess(path.join(work, 'broker'));
-  stops.push(broker.stop);
-  const redisServer = await launchRedis({ dataDir: path.join(work, 'redis'), logger: silentLogger });
-  stops.push(() => redisServer.stop());
-  const registry = await startRegistry({ port: 0, brokers: [broker.brokers], logger: silentLogger });
-  stops.push(() => registry.close());
-  const kafka = createKafka({ brokers: [broker.brokers], clientId: 'bench-pipeline', logger: silentLogger });
-  await applyTopology({
-    kafka,
-    serde: new AvroSerde({ url: registry.url }),
-    featureVersion: 'v1',
-    logger: silentLogger,
+  stack = await startBenchStack({
+    dir: work,
+    clientId: 'bench-pipeline',
+    flush: 'interval:1000',
+    redis: true,
   });
+  const { kafka } = stack;
+  const redisUrl = stack.redisUrl!;
 
   const interactions: Interaction[] = [];
   const items: Item[] = [];
   const sink = capturing(
     await createKafkaReplaySink({
-      brokers: [broker.brokers],
-      registryUrl: registry.url,
+      brokers: [stack.brokers],
+      registryUrl: stack.registryUrl,
       logger: silentLogger,
     }),
     interactions,
     items,
   );
-  t = performance.now();
+  const replaying = stopwatch();
   await replayFile({ kind: 'items', input: dataset.files.items, sink });
   await replayFile({ kind: 'interactions', input: dataset.files.interactions, sink });
-  const replaySeconds = (performance.now() - t) / 1000;
+  const replaySeconds = replaying();
   await sink.close();
   out(
     `replay: ${interactions.length} interactions, ${items.length} items in ${replaySeconds.toFixed(1)} s (${rate(interactions.length, replaySeconds)})`,
   );
 
-  const redis = createRedis(redisServer.url, silentLogger);
-  stops.push(async () => redis.disconnect());
+  const redis = createRedis(redisUrl, silentLogger);
+  stack.defer(() => redis.disconnect());
   const admin = kafka.admin();
   await admin.connect();
   // BENCH_CPU_PROFILE=file.cpuprofile profiles this process while the processors run.
@@ -173,13 +115,13 @@ try {
     await profiler.post('Profiler.enable');
     await profiler.post('Profiler.start');
   }
-  t = performance.now();
+  const processing = stopwatch();
   const running = await startProcessors({
     which: 'all',
     version: 'v1',
-    kafkaBrokers: [broker.brokers],
-    registryUrl: registry.url,
-    redisUrl: redisServer.url,
+    kafkaBrokers: [stack.brokers],
+    registryUrl: stack.registryUrl,
+    redisUrl,
     // BENCH_LOG_LEVEL=debug logs each batch with its phase timings.
     logger: process.env.BENCH_LOG_LEVEL
       ? createLogger('bench', { level: process.env.BENCH_LOG_LEVEL })
@@ -194,15 +136,13 @@ try {
     const lag = await pipelineLag(admin, redis, 'v1');
     zero = lag.total === 0 ? zero + 1 : 0;
     if (zero >= 2) break;
-    if (performance.now() - lastPrint > 10_000) {
-      lastPrint = performance.now();
-      out(
-        `  ${((lastPrint - t) / 1000).toFixed(0)} s: lag user-features ${lag.userLag}, item-features ${lag.itemLag}`,
-      );
+    if (processing() - lastPrint > 10) {
+      lastPrint = processing();
+      out(`  ${lastPrint.toFixed(0)} s: lag user-features ${lag.userLag}, item-features ${lag.itemLag}`);
     }
     await sleep(200);
   }
-  const processSeconds = (performance.now() - t) / 1000;
+  const processSeconds = processing();
   if (profiler) {
     const { profile } = await profiler.post('Profiler.stop');
     await writeFile(process.env.BENCH_CPU_PROFILE!, JSON.stringify(profile));
@@ -263,19 +203,21 @@ try {
 
   const n = interactions.length;
   out('');
-  out(`| what | events | seconds | events/s |`);
-  out(`|---|---:|---:|---:|`);
-  out(`| replay (generate excluded) | ${n} | ${replaySeconds.toFixed(1)} | ${rate(n, replaySeconds)} |`);
-  out(`| processors, offset 0 to lag 0 | ${n} | ${processSeconds.toFixed(1)} | ${rate(n, processSeconds)} |`);
+  const endToEnd = replaySeconds + processSeconds;
   out(
-    `| end to end (replay + processors) | ${n} | ${(replaySeconds + processSeconds).toFixed(1)} | ${rate(n, replaySeconds + processSeconds)} |`,
-  );
-  out(
-    `| batch oracle, in memory (baseline) | ${n} | ${oracleSeconds.toFixed(1)} | ${rate(n, oracleSeconds)} |`,
+    markdownTable(
+      ['what', 'events', 'seconds', 'events/s'],
+      [
+        ['replay (generate excluded)', n, replaySeconds.toFixed(1), rate(n, replaySeconds)],
+        ['processors, offset 0 to lag 0', n, processSeconds.toFixed(1), rate(n, processSeconds)],
+        ['end to end (replay + processors)', n, endToEnd.toFixed(1), rate(n, endToEnd)],
+        ['batch oracle, in memory (baseline)', n, oracleSeconds.toFixed(1), rate(n, oracleSeconds)],
+      ],
+    ),
   );
   out('');
   out(
-    `processors / oracle: ${(oracleSeconds / processSeconds).toFixed(3)}; end to end / oracle: ${(oracleSeconds / (replaySeconds + processSeconds)).toFixed(3)}`,
+    `processors / oracle: ${ratio(oracleSeconds, processSeconds, 3)}; end to end / oracle: ${ratio(oracleSeconds, endToEnd, 3)}`,
   );
   out(
     `entities: ${oracle.users.size} users, ${oracle.items.size} items; differing from the oracle: ${differing}${firstDiff ? ` (first: ${firstDiff})` : ''}`,
@@ -283,6 +225,6 @@ try {
   out(`redis used_memory: ${memory}; processor concurrency ${CONCURRENCY}`);
   if (differing > 0) process.exitCode = 1;
 } finally {
-  for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  await stack?.stop();
   await rm(work, { recursive: true, force: true });
 }

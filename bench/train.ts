@@ -12,12 +12,12 @@
  * CPU-bound loop twice in sequence, then in two workers at once.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import type { InteractionRow } from '../training/dataset.js';
 import { trainAndEvaluate, type TrainingResult } from '../training/run.js';
 import { generateMovieLensShaped, generatePlanted } from '../training/synthetic.js';
+import { machine } from './support/report.js';
 
 /** A CPU-bound unit of work for the thread probe (plain JavaScript, run with `eval`). */
 const PROBE_WORKER = `
@@ -211,13 +211,7 @@ function movieLensRun(): TrainingResult {
   return result;
 }
 
-console.log(
-  `# bench:train — node ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ` +
-    `load average ${os
-      .loadavg()
-      .map((l) => l.toFixed(1))
-      .join(' ')}, ${describeCalibration()}`,
-);
+console.log(`# bench:train — ${machine()}, ${describeCalibration()}`);
 const results: Record<string, unknown> = {};
 const summary = (r: TrainingResult): unknown => ({
   sizes: r.sizes,

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnBroker, type BrokerProcess } from './helpers.js';
+import { spawnBroker, type BrokerProcess } from '../harness/processes.js';
 
 const kafkaAt = (brokers: string): Kafka =>
   new Kafka({ brokers: [brokers], clientId: 'durability', logLevel: logLevel.NOTHING });

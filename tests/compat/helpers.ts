@@ -1,11 +1,9 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
 import { startBroker, type BrokerOptions, type RunningBroker } from '../../embedded/kafka/index.js';
-import { READY_PREFIX } from '../../embedded/kafka/server/run.js';
 import { silentLogger } from '../../lib/logger.js';
 
 export interface TestBroker {
@@ -29,35 +27,6 @@ export async function startTestBroker(opts: Partial<BrokerOptions> = {}): Promis
       await rm(dataDir, { recursive: true, force: true });
     },
   };
-}
-
-export interface BrokerProcess {
-  brokers: string;
-  child: ChildProcess;
-  /** Resolves when the process has exited. */
-  exited: Promise<void>;
-}
-
-/** The broker as a child process (embedded/kafka/main.ts under tsx), e.g. to kill it with SIGKILL. */
-export async function spawnBroker(dataDir: string, args: string[] = []): Promise<BrokerProcess> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'embedded/kafka/main.ts', '--data-dir', dataDir, '--port', '0', ...args],
-    {
-      cwd: join(import.meta.dirname, '../..'),
-      env: { ...process.env, LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const brokers = await new Promise<string>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
-    lines.on('line', (line) => {
-      if (line.startsWith(READY_PREFIX)) resolve(line.slice(READY_PREFIX.length).trim());
-    });
-    child.once('exit', (code) => reject(new Error(`broker exited with ${code} before it was ready`)));
-  });
-  return { brokers, child, exited };
 }
 
 export interface RunResult {

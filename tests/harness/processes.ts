@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { READY_PREFIX } from '../../embedded/kafka/server/run.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
@@ -42,6 +44,45 @@ export function spawnCli(args: string[], env: Record<string, string>): ChildHand
     output: () => lines.join('\n'),
     async kill(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+  };
+}
+
+export interface BrokerProcess {
+  /** `host:port` the broker listens on. */
+  brokers: string;
+  child: ChildProcess;
+  /** Resolves when the process has exited. */
+  exited: Promise<void>;
+  /** SIGTERM (the broker flushes its logs) and wait for the exit. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The embedded broker as a child process (embedded/kafka/main.ts under tsx) on a free port: to
+ * SIGKILL it, or to give it a core of its own as in production (the benchmarks). `args` are
+ * main.ts's options (`--flush always`, ...).
+ */
+export async function spawnBroker(dataDir: string, args: string[] = []): Promise<BrokerProcess> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'embedded/kafka/main.ts', '--data-dir', dataDir, '--port', '0', ...args],
+    { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const brokers = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (line.startsWith(READY_PREFIX)) resolve(line.slice(READY_PREFIX.length).trim());
+    });
+    child.once('exit', (code) => reject(new Error(`broker exited with ${code} before it was ready`)));
+  });
+  return {
+    brokers,
+    child,
+    exited,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
     },
   };
