@@ -73,7 +73,10 @@ export interface ApiDeps {
   schemaRegistryUrl: string;
   redis: Redis;
   features: FeatureReader;
-  /** Read-only ClickHouse for POST /v1/sql and purchase history; null: SQL answers 503. */
+  /**
+   * Read-only ClickHouse for POST /v1/sql (and the purchases of a version written before the
+   * purchase index); null: SQL answers 503.
+   */
   clickhouse: ReadOnlyClickHouse | null;
   /** Replay's programmatic entry point; null: uploads answer 503. */
   uploads: UploadReplayer | null;
@@ -81,7 +84,10 @@ export interface ApiDeps {
   trainer: TrainerClient | null;
   /** The model promoted by training; null or absent: recommendations by popularity. */
   servedModels?: ServedModelSource | null;
-  /** What a user already purchased (excluded from recommendations); default: from ClickHouse. */
+  /**
+   * What a user already purchased (excluded from recommendations); default: the purchase index in
+   * Redis (ClickHouse for a version written before the index existed).
+   */
   purchases?: PurchaseHistory;
   /** Replaces the whole recommendation strategy (tests, experiments). */
   recommender?: ItemRecommender;

@@ -16,7 +16,7 @@ import { guardJsonDepth } from './json-body.js';
 import { responseHeadersHook, securityHeaders } from './security-headers.js';
 import { clickhouseProbe, kafkaProbe, redisProbe, registryProbe } from './readiness.js';
 import { PopularityRecommender, RedisPopularItems } from './recommend/popularity.js';
-import { clickhousePurchases, noPurchaseHistory } from './recommend/purchases.js';
+import { clickhousePurchases, redisPurchases } from './recommend/purchases.js';
 import { ServedModelRecommender } from './recommend/served-model.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { dashboardRoutes } from './routes/dashboard.js';
@@ -80,9 +80,7 @@ const apiScope: FastifyPluginAsyncTypebox<{ clients: ApiClients; http: HttpMetri
 
 function defaultClients(deps: ApiDeps, settings: ApiSettings): ApiClients {
   const log = deps.logger.child({ part: 'api' });
-  const popularity = new PopularityRecommender(
-    new RedisPopularItems(deps.redis, deps.features, { logger: log }),
-  );
+  const popularity = new PopularityRecommender(new RedisPopularItems(deps.redis));
   const recommender =
     deps.recommender ??
     (deps.servedModels ? new ServedModelRecommender(deps.servedModels, popularity) : popularity);
@@ -99,7 +97,8 @@ function defaultClients(deps: ApiDeps, settings: ApiSettings): ApiClients {
     auth: createAuthenticator({ apiKey: deps.config.apiKey, apiReadKey: deps.config.apiReadKey }),
     recommender,
     purchases:
-      deps.purchases ?? (deps.clickhouse ? clickhousePurchases(deps.clickhouse, log) : noPurchaseHistory),
+      deps.purchases ??
+      redisPurchases(deps.redis, log, deps.clickhouse ? clickhousePurchases(deps.clickhouse, log) : null),
     health: deps.health ?? processHealth,
     metrics: deps.metrics ?? metricsRegistry,
     probes,

@@ -21,9 +21,9 @@ import { replayUploads } from './uploads.js';
 
 export interface WireOptions {
   /**
-   * ClickHouse for SQL and purchase history. Default: the server at CLICKHOUSE_URL, or none —
-   * the embedded chDB belongs to the process running the ClickHouse sink, and the API must not
-   * take it from that process.
+   * ClickHouse for SQL (and the purchases of versions older than the purchase index). Default: the
+   * server at CLICKHOUSE_URL, or none — the embedded chDB belongs to the process running the
+   * ClickHouse sink, and the API must not take it from that process.
    */
   clickhouse?: ReadOnlyClickHouse | null;
   trainer?: TrainerClient | null;
@@ -47,9 +47,8 @@ export async function wireApi(config: Config, logger: Logger, options: WireOptio
   const log = logger.child({ part: 'api' });
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'recostream-api', logger: log });
   const serde = new AvroSerde({ url: config.schemaRegistryUrl });
-  // Auto-pipelining off: the feature reader's Lua script is sent with callBuffer('EVALSHA', ...),
-  // which ioredis' auto-pipeline path turns into an unknown command (see .notes/api-redis.md).
-  const redis = createRedis(config.redisUrl, log, { enableAutoPipelining: false });
+  // Auto-pipelining (createRedis' default): the lookups of concurrent requests leave in one write.
+  const redis = createRedis(config.redisUrl, log);
   const closers: (() => Promise<unknown>)[] = [async () => redis.quit().catch(() => redis.disconnect())];
   try {
     const producer = await KafkaRecordProducer.connect(kafka, serde);

@@ -52,9 +52,10 @@ export const recommendationRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const { id } = request.params;
       const { k } = request.query;
-      const purchased = await purchases.purchasedItems(id);
+      let purchased;
       let result;
       try {
+        purchased = await purchases.purchasedItems(id);
         result = await recommender.recommend(id, k, purchased);
       } catch (err) {
         request.log.warn({ err }, 'recommender failed');

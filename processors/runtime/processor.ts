@@ -119,6 +119,8 @@ export class FeatureProcessor<S extends EntityState> {
     this.monitor.on('close', () => this.setRedisUp(false));
     this.monitor.on('ready', () => this.setRedisUp(true));
     await registerVersion(this.monitor, version);
+    const prepared = await this.spec.prepareIndexes?.(this.monitor, version);
+    if (prepared) this.log.info(prepared);
     this.pool = new TxPool(this.opts.redisUrl, concurrency, this.log);
     this.reportHealth();
 

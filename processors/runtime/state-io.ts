@@ -10,7 +10,8 @@ import type { InputRecord } from './records.js';
 /**
  * The two Redis round trips of a batch. Load: WATCH the partition's offset key, then read the
  * stored offset, the clock, the dedupe ids, every entity's hash and seen-set answers — one
- * pipeline. Write: one MULTI/EXEC with the new state, dedupe ids, clock, and the offset. If
+ * pipeline. Write: one MULTI/EXEC with the new state, the indexes derived from it, dedupe ids,
+ * clock, and the offset. If
  * anyone wrote the offset key in between (another owner of the partition after a rebalance), EXEC
  * aborts and nothing is applied.
  *
@@ -140,6 +141,7 @@ export async function writeState<S extends EntityState>(
     const added = entity.seen.newMembers();
     if (added.length > 0) m.sadd(keys.seen(version, spec.kind, id), ...added);
   }
+  spec.writeIndexes(m, version, plan);
   const dedupeKey = keys.dedupe(version, spec.processor);
   if (plan.dedupeAdds.length > 0) {
     const args: (string | number)[] = [];

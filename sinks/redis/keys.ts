@@ -24,6 +24,18 @@ export const keys = {
    * and `d:<UTC day number>`; an item's are `u:<user_id>`.
    */
   seen: (version: string, kind: EntityKind, id: string) => `${KEY_ROOT}:${version}:${kind}-seen:${id}`,
+  /**
+   * Sorted set: every item of the version, scored so that ZRANGE from the lowest score lists them
+   * by popularity_score at any clock, best first (sinks/redis/indexes.ts, popularityRank).
+   */
+  itemPopularity: (version: string) => `${KEY_ROOT}:${version}:item-popularity`,
+  /** Set: the ids of the items one user purchased. */
+  purchased: (version: string, userId: string) => `${KEY_ROOT}:${version}:user-purchased:${userId}`,
+  /**
+   * Hash: index name (`item-popularity`, `user-purchased`) -> `complete` once the index holds
+   * every entity of the version (from the version's start, or after a rebuild).
+   */
+  indexes: (version: string) => `${KEY_ROOT}:${version}:indexes`,
   /** Sorted set with one member, `clock`, scored by the pipeline clock (epoch ms); ZADD GT only. */
   clock: (version: string) => `${KEY_ROOT}:${version}:clock`,
   /** String: the last input offset applied from one partition (the WATCHed key). */

@@ -1,5 +1,7 @@
 import type { Redis } from 'ioredis';
+import { INDEX, INDEX_COMPLETE } from './indexes.js';
 import { CLOCK_MEMBER, keys } from './keys.js';
+import { LuaScript } from './script.js';
 
 /**
  * Feature versions in Redis: the registry of known versions, the active version pointer that
@@ -20,17 +22,28 @@ export interface VersionInfo {
   meta: VersionMeta;
 }
 
+// A version registered here for the first time has no state yet, so its indexes hold every
+// entity from the start: they are marked complete in the same step. A version that existed before
+// (written by a recostream without the indexes) keeps them unmarked until they are rebuilt.
+const REGISTER_SCRIPT = new LuaScript(`
+if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 1 then
+  redis.call('HSET', KEYS[3], ARGV[3], ARGV[5], ARGV[4], ARGV[5])
+end
+redis.call('SET', KEYS[2], ARGV[1], 'NX')
+return 1
+`);
+
 /**
  * Records that a version exists; makes it the active one when no version is active yet (so the
  * first version a pipeline computes serves readers without a manual switch).
  */
 export async function registerVersion(redis: Redis, version: string, now = Date.now()): Promise<void> {
   const meta: VersionMeta = { created_at: now };
-  await redis
-    .multi()
-    .hsetnx(keys.versions, version, JSON.stringify(meta))
-    .set(keys.activeVersion, version, 'NX')
-    .exec();
+  await REGISTER_SCRIPT.runBuffer(
+    redis,
+    [keys.versions, keys.activeVersion, keys.indexes(version)],
+    [version, JSON.stringify(meta), INDEX.itemPopularity, INDEX.userPurchased, INDEX_COMPLETE],
+  );
 }
 
 export async function activeVersion(redis: Redis): Promise<string | null> {

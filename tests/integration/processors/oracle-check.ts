@@ -6,7 +6,7 @@ import {
   userFeatures,
   type CatalogEntry,
 } from '../../oracle/batch-features.js';
-import { featureDifferences } from '../../oracle/compare.js';
+import { RELATIVE_TOLERANCE, featureDifferences } from '../../oracle/compare.js';
 
 /** Comparisons of the pipeline's outputs with the batch oracle, shared by the processor suites. */
 
@@ -105,4 +105,65 @@ export function topicDifferences(
     diffs.push(...featureDifferences(`item ${id}`, strip(record), { ...itemFeatures(events, record.as_of) }));
   }
   return diffs;
+}
+
+export interface Ranked {
+  item_id: string;
+  score: number;
+}
+
+function tied(a: number, b: number): boolean {
+  return Math.abs(a - b) <= RELATIVE_TOLERANCE * Math.max(Math.abs(a), Math.abs(b), 1e-12);
+}
+
+/** Items by popularity_score, best first, ties by id (how the API has always ranked them). */
+export function rankByPopularity(items: Iterable<[string, { popularity_score: number }]>): Ranked[] {
+  return [...items]
+    .map(([item_id, f]) => ({ item_id, score: f.popularity_score }))
+    .sort((a, b) => b.score - a.score || (a.item_id < b.item_id ? -1 : a.item_id > b.item_id ? 1 : 0));
+}
+
+/**
+ * Differences between a ranking read from the store and the expected one over its length: at
+ * every position the score within the oracle's tolerance, and the same ids — except that items
+ * whose expected scores tie (within the tolerance) may come in any order among themselves.
+ */
+export function rankingDifferences(got: readonly Ranked[], want: readonly Ranked[]): string[] {
+  const diffs: string[] = [];
+  if (got.length !== want.length) diffs.push(`length: got ${got.length}, expected ${want.length}`);
+  const n = Math.min(got.length, want.length);
+  for (let i = 0; i < n;) {
+    let j = i + 1;
+    while (j < want.length && tied(want[j]!.score, want[i]!.score)) j++;
+    const end = Math.min(j, n);
+    const gotIds = got.slice(i, end).map((r) => r.item_id);
+    const wantIds = want.slice(i, j).map((r) => r.item_id);
+    // A tie group cut by the end of the ranking: any of its members may fill the last places.
+    const missing = gotIds.filter((id) => !wantIds.includes(id));
+    if (missing.length > 0 || (end === j && gotIds.length !== wantIds.length)) {
+      diffs.push(`positions ${i}..${end - 1}: got ${gotIds.join(',')}, expected ${wantIds.join(',')}`);
+    }
+    for (let k = i; k < end; k++) {
+      if (!tied(got[k]!.score, want[k]!.score)) {
+        diffs.push(`position ${k} (${got[k]!.item_id}): score ${got[k]!.score}, expected ${want[k]!.score}`);
+      }
+    }
+    i = j;
+  }
+  return diffs;
+}
+
+/** Each user's purchased items over the distinct events. */
+export function purchasedBy(interactions: readonly Interaction[]): Map<string, Set<string>> {
+  const seen = new Set<string>();
+  const out = new Map<string, Set<string>>();
+  for (const e of interactions) {
+    if (seen.has(e.event_id)) continue;
+    seen.add(e.event_id);
+    if (e.event_type !== 'purchase') continue;
+    let items = out.get(e.user_id);
+    if (!items) out.set(e.user_id, (items = new Set()));
+    items.add(e.item_id);
+  }
+  return out;
 }
