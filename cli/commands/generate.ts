@@ -23,8 +23,8 @@ interface GenerateCliOptions {
 export function generateCommand(): Command {
   return new Command('generate')
     .description(
-      'Write synthetic items.csv, users.csv and interactions.csv: Zipf item popularity, skewed user\n' +
-        'activity, sessions with view -> click -> add_to_cart -> purchase funnels, some ratings; seeded and\n' +
+      'Write synthetic items.csv, users.csv and interactions.csv: Zipf item popularity, skewed user ' +
+        'activity, sessions with view -> click -> add_to_cart -> purchase funnels, some ratings; seeded and ' +
         'byte-for-byte deterministic',
     )
     .requiredOption('--users <n>', 'number of users', wholeNumber('--users'))

@@ -31,7 +31,7 @@ interface ReplayCliOptions {
 export function replayCommand(): Command {
   return new Command('replay')
     .description(
-      'Replay a historical file (CSV, JSON array or NDJSON; .gz too) into its topic: every row validated,\n' +
+      'Replay a historical file (CSV, JSON array or NDJSON; .gz too) into its topic: every row validated, ' +
         'rejected rows to dead-letters with their line, a quality report, a manifest per file',
     )
     .argument('<kind>', 'what the file holds: interactions, items or users')
