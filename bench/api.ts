@@ -1,28 +1,37 @@
 /**
  * API: feature lookups over HTTP against the same ids read straight from Redis, in one run.
  *
- *   npm run bench:api [-- --users 5000 --items 2000 --events 50000 --duration 20 --connections 64]
+ *   npm run bench:api [-- --users 5000 --items 2000 --events 50000 --duration 20 --connections 64
+ *                         --batch 100 --client http-load]
  *
- * Starts the real stack (embedded broker and registry, redis-server, both processors), feeds
- * generated interactions through the processors until they caught up, then runs `recostream api`
- * as a child process (so the load generator and the server do not share an event loop) and
- * measures with autocannon:
+ * Starts the real stack (embedded broker and registry, redis-server), feeds generated
+ * interactions through both processors until they caught up (then stops them), runs
+ * `recostream api` as a child process, and measures:
  *   1. GET /v1/features/users/:id for random known ids,
- *   2. POST /v1/features/lookup with 100 random user ids,
- * and, as baselines in this process at the same concurrency, the feature reader called directly
- * through ioredis (the same Lua script the API runs) and a bare HGETALL of the same keys.
+ *   2. POST /v1/features/lookup with `--batch` random user ids,
+ * from a load generator in a process of its own (bench/http-load.ts; `--client autocannon` runs
+ * autocannon in this process instead), and, as baselines in this process at the same
+ * concurrency, the feature reader called directly through ioredis (the same script the API runs)
+ * and a bare HGETALL of the same keys. For every phase it reports the CPU each process used (API,
+ * redis-server, load generator, this process) and the machine's load average, since on a small
+ * machine those decide the figures.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import type { Redis } from 'ioredis';
+import { startProcessors } from '../processors/start.js';
 import { keys } from '../sinks/redis/keys.js';
 import { createFeatureReader } from '../sinks/redis/reader.js';
 import { makeDataset } from '../tests/harness/dataset.js';
 import { produceInteractions, produceItems, waitForCaughtUp } from '../tests/harness/kafka-io.js';
 import { freePort } from '../embedded/redis/launcher.js';
 import { startApiStack } from '../tests/harness/api-stack.js';
+import type { LoadResult, LoadSpec } from './http-load.js';
+import { machine } from './support/report.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -34,6 +43,7 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '20' },
     connections: { type: 'string', default: '64' },
     batch: { type: 'string', default: '100' },
+    client: { type: 'string', default: 'http-load' },
   },
 });
 const users = Number(values.users);
@@ -42,6 +52,8 @@ const events = Number(values.events);
 const duration = Number(values.duration);
 const connections = Number(values.connections);
 const batchSize = Number(values.batch);
+const client = values.client;
+if (client !== 'http-load' && client !== 'autocannon') throw new Error('--client: http-load or autocannon');
 
 interface Figures {
   name: string;
@@ -50,10 +62,19 @@ interface Figures {
   p99: number;
   p999: number;
   errors: number;
+  /** CPU cores used during the phase, per process. */
+  cpu: { api: number | null; redis: number; client: number | null; bench: number };
+  load: string;
 }
 
 function random<T>(list: readonly T[]): T {
   return list[Math.floor(Math.random() * list.length)]!;
+}
+
+interface ChildHandle {
+  child: ChildProcess;
+  output(): string;
+  stop(): Promise<void>;
 }
 
 /**
@@ -93,12 +114,6 @@ function startServer(port: number, env: Record<string, string>): ChildHandle {
   };
 }
 
-interface ChildHandle {
-  child: ChildProcess;
-  output(): string;
-  stop(): Promise<void>;
-}
-
 async function waitForHttp(url: string, child: ChildHandle): Promise<void> {
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -115,8 +130,98 @@ async function waitForHttp(url: string, child: ChildHandle): Promise<void> {
   }
 }
 
-async function http(name: string, opts: autocannon.Options): Promise<Figures> {
-  const result = await autocannon({ connections, duration, ...opts });
+/** CPU seconds a process used so far (utime + stime from /proc), or null where there is no /proc. */
+function processCpuSeconds(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
+async function redisCpuSeconds(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  const field = (name: string) => Number(new RegExp(`(?:^|\\n)${name}:([\\d.]+)`).exec(info)?.[1] ?? 0);
+  return field('used_cpu_sys') + field('used_cpu_user');
+}
+
+/** Runs `phase`, measuring the CPU of every process and the load average around it. */
+async function measured(
+  redis: Redis,
+  apiPid: number | undefined,
+  phase: () => Promise<Omit<Figures, 'cpu' | 'load'> & { clientCpu: number | null }>,
+): Promise<Figures> {
+  const load0 = os.loadavg()[0]!;
+  const api0 = processCpuSeconds(apiPid);
+  const redis0 = await redisCpuSeconds(redis);
+  const bench0 = process.cpuUsage();
+  const t0 = performance.now();
+  const { clientCpu, ...figures } = await phase();
+  const seconds = (performance.now() - t0) / 1000;
+  const api1 = processCpuSeconds(apiPid);
+  const bench = process.cpuUsage(bench0);
+  const redis1 = await redisCpuSeconds(redis);
+  return {
+    ...figures,
+    cpu: {
+      api: api0 === null || api1 === null ? null : (api1 - api0) / seconds,
+      redis: (redis1 - redis0) / seconds,
+      client: clientCpu,
+      bench: (bench.user + bench.system) / 1e6 / seconds,
+    },
+    load: `${load0.toFixed(1)}–${os.loadavg()[0]!.toFixed(1)}`,
+  };
+}
+
+/** bench/http-load.ts in a process of its own. */
+function httpLoad(spec: LoadSpec): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/http-load.ts'], {
+      cwd: ROOT,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    child.once('exit', (code) => {
+      if (code === 0) resolve(JSON.parse(out) as LoadResult);
+      else reject(new Error(`bench/http-load.ts exited with ${code}:\n${err}`));
+    });
+    child.stdin.end(JSON.stringify(spec));
+  });
+}
+
+interface HttpPhase {
+  get?: { paths: string[] };
+  post?: { path: string; bodies: string[] };
+}
+
+async function http(name: string, url: URL, phase: HttpPhase) {
+  if (client === 'http-load') {
+    const r = await httpLoad({
+      host: url.hostname,
+      port: Number(url.port),
+      connections,
+      durationSeconds: duration,
+      ...phase,
+    });
+    if (r.firstError) process.stderr.write(`${name}: ${r.errors} errors, first: ${r.firstError}\n`);
+    return { name, ...r, clientCpu: r.clientCpu };
+  }
+  const requests: autocannon.Request[] = phase.get
+    ? [{ method: 'GET', setupRequest: (req) => ({ ...req, path: random(phase.get!.paths) }) }]
+    : [
+        {
+          method: 'POST',
+          path: phase.post!.path,
+          headers: { 'content-type': 'application/json' },
+          setupRequest: (req) => ({ ...req, body: random(phase.post!.bodies) }),
+        },
+      ];
+  const result = await autocannon({ url: url.origin, connections, duration, requests });
   return {
     name,
     requestsPerSecond: result.requests.average,
@@ -124,11 +229,13 @@ async function http(name: string, opts: autocannon.Options): Promise<Figures> {
     p99: result.latency.p99,
     p999: result.latency.p99_9,
     errors: result.errors + result.non2xx + result.timeouts,
+    // autocannon runs in this process: its CPU is in the bench column.
+    clientCpu: null,
   };
 }
 
 /** `connections` concurrent loops calling `op` for `duration` seconds; latencies in ms. */
-async function direct(name: string, op: () => Promise<unknown>): Promise<Figures> {
+async function direct(name: string, op: () => Promise<unknown>) {
   const latencies: number[] = [];
   let errors = 0;
   const end = performance.now() + duration * 1000;
@@ -155,80 +262,97 @@ async function direct(name: string, op: () => Promise<unknown>): Promise<Figures
     p99: at(0.99),
     p999: at(0.999),
     errors,
+    clientCpu: null,
   };
 }
 
 function row(f: Figures): string {
-  const ms = (x: number) => x.toFixed(2).padStart(8);
-  return `| ${f.name.padEnd(44)} | ${Math.round(f.requestsPerSecond).toString().padStart(8)} | ${ms(f.p50)} | ${ms(f.p99)} | ${ms(f.p999)} | ${String(f.errors).padStart(6)} |`;
+  const ms = (x: number) => x.toFixed(2).padStart(7);
+  const cores = (x: number | null) => (x === null ? '   –' : x.toFixed(2).padStart(4));
+  return (
+    `| ${f.name.padEnd(42)} | ${Math.round(f.requestsPerSecond).toString().padStart(6)} | ${ms(f.p50)} | ` +
+    `${ms(f.p99)} | ${ms(f.p999)} | ${String(f.errors).padStart(3)} | ${cores(f.cpu.api)} | ` +
+    `${cores(f.cpu.redis)} | ${cores(f.cpu.client)} | ${cores(f.cpu.bench)} | ${f.load} |`
+  );
 }
 
 async function main(): Promise<void> {
-  const s = await startApiStack({ processors: true });
+  const s = await startApiStack();
   let api: ChildHandle | undefined;
   try {
     const data = makeDataset({ users, items, events, seed: 11, duplicateRate: 0, lateRate: 0 });
     process.stdout.write(
       `feeding ${data.interactions.length} events of ${users} users through the processors...\n`,
     );
+    const processors = await startProcessors({
+      which: 'all',
+      version: 'v1',
+      kafkaBrokers: [s.stack.brokers!],
+      registryUrl: s.stack.registryUrl!,
+      redisUrl: s.stack.redisUrl!,
+      logger: s.stack.logger,
+      dedupeHorizonDays: 30,
+    });
     await produceItems(s.kafka, s.serde, data.items);
     await produceInteractions(s.kafka, s.serde, data.interactions);
     await waitForCaughtUp(s.kafka, s.redis, 'v1');
+    // Idle processors still poll the broker: stopped, so the measurement has the machine to itself.
+    await processors.stop();
     const userIds = [...new Set(data.interactions.map((e) => e.user_id))];
     process.stdout.write(`${userIds.length} users with features\n`);
 
     const port = await freePort();
     api = startServer(port, s.stack.env({ LOG_LEVEL: 'warn' }));
-    const url = `http://127.0.0.1:${port}`;
-    await waitForHttp(url, api);
-    const probe = await fetch(`${url}/v1/features/users/${encodeURIComponent(userIds[0]!)}`);
+    const url = new URL(`http://127.0.0.1:${port}`);
+    await waitForHttp(url.origin, api);
+    const paths = userIds.map((id) => `/v1/features/users/${encodeURIComponent(id)}`);
+    const probe = await fetch(`${url.origin}${paths[0]}`);
     if (probe.status !== 200) {
       throw new Error(`lookup answered ${probe.status}: ${await probe.text()}\n${api.output()}`);
     }
-    // Warm-up: JIT, connection pools, the Lua script cached in Redis.
-    await autocannon({ url: `${url}/v1/features/users/${userIds[0]}`, connections: 16, duration: 3 });
+    const bodies = Array.from({ length: 1000 }, () =>
+      JSON.stringify({ users: Array.from({ length: batchSize }, () => random(userIds)) }),
+    );
+    // Warm-up: JIT, connection pools, the scripts cached in Redis.
+    await httpLoad({
+      host: url.hostname,
+      port,
+      connections: 16,
+      durationSeconds: 3,
+      get: { paths },
+    });
 
-    const results: Figures[] = [];
-    results.push(
-      await http('API GET /v1/features/users/:id', {
-        url,
-        requests: [
-          {
-            method: 'GET',
-            setupRequest: (req) => ({ ...req, path: `/v1/features/users/${random(userIds)}` }),
-          },
-        ],
-      }),
-    );
-    const reader = createFeatureReader(s.redis);
-    results.push(
-      await direct('ioredis: feature reader (same Lua script)', () =>
-        reader.readUserFeatures([random(userIds)]),
-      ),
-    );
     const redis: Redis = s.redis;
-    results.push(
-      await direct('ioredis: HGETALL of the state hash', () =>
+    const reader = createFeatureReader(s.redis);
+    const pid = api.child.pid;
+    const results: Figures[] = [];
+    const run = async (phase: Parameters<typeof measured>[2]) => {
+      const f = await measured(redis, pid, phase);
+      process.stdout.write(`${row(f)}\n`);
+      results.push(f);
+    };
+    process.stdout.write(
+      `\n${machine()}\nconcurrency ${connections}, ${duration} s each, ${userIds.length} users, client ${client}\n` +
+        `CPU columns: cores used during the phase by the API process, redis-server, the load generator, this process\n\n` +
+        `| what | req/s | p50 ms | p99 ms | p99.9 ms | errors | API | redis | client | bench | load avg |\n` +
+        `|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n`,
+    );
+    await run(() => http('API GET /v1/features/users/:id', url, { get: { paths } }));
+    await run(() =>
+      direct('ioredis: feature reader (same script)', () => reader.readUserFeatures([random(userIds)])),
+    );
+    await run(() =>
+      direct('ioredis: HGETALL of the state hash', () =>
         redis.hgetallBuffer(keys.entity('v1', 'user', random(userIds))),
       ),
     );
-    const batchBody = () =>
-      JSON.stringify({ users: Array.from({ length: batchSize }, () => random(userIds)) });
-    results.push(
-      await http(`API POST /v1/features/lookup (${batchSize} keys)`, {
-        url,
-        requests: [
-          {
-            method: 'POST',
-            path: '/v1/features/lookup',
-            headers: { 'content-type': 'application/json' },
-            setupRequest: (req) => ({ ...req, body: batchBody() }),
-          },
-        ],
+    await run(() =>
+      http(`API POST /v1/features/lookup (${batchSize} keys)`, url, {
+        post: { path: '/v1/features/lookup', bodies },
       }),
     );
-    results.push(
-      await direct(`ioredis: feature reader, ${batchSize} keys`, () =>
+    await run(() =>
+      direct(`ioredis: feature reader, ${batchSize} keys`, () =>
         reader.readUserFeatures(Array.from({ length: batchSize }, () => random(userIds))),
       ),
     );
@@ -240,14 +364,13 @@ async function main(): Promise<void> {
       Figures,
       Figures,
     ];
+    const target = apiSingle.requestsPerSecond >= 10_000 && apiSingle.p99 <= 10;
     process.stdout.write(
-      `\nconcurrency ${connections}, ${duration} s each, ${userIds.length} users\n\n` +
-        `| what | req/s | p50 ms | p99 ms | p99.9 ms | errors |\n|---|---:|---:|---:|---:|---:|\n` +
-        results.map(row).join('\n') +
-        `\n\nAPI / reader (single): ${(apiSingle.requestsPerSecond / readerSingle.requestsPerSecond).toFixed(2)}` +
+      `\nAPI / reader (single): ${(apiSingle.requestsPerSecond / readerSingle.requestsPerSecond).toFixed(2)}` +
         `; API / HGETALL: ${(apiSingle.requestsPerSecond / hgetall.requestsPerSecond).toFixed(2)}` +
         `; API / reader (${batchSize} keys): ${(apiBatch.requestsPerSecond / readerBatch.requestsPerSecond).toFixed(2)}` +
-        `; keys/s in batches: ${Math.round(apiBatch.requestsPerSecond * batchSize)}\n`,
+        `; keys/s in batches: ${Math.round(apiBatch.requestsPerSecond * batchSize)}` +
+        `\ntarget (>= 10,000 lookups/s, p99 <= 10 ms): ${target ? 'met' : 'not met'} in this run\n`,
     );
   } finally {
     await api?.stop();
