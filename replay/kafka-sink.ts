@@ -8,6 +8,9 @@ import { TypedProducer } from '../topology/producer.js';
 import { TOPIC } from '../topology/topics.js';
 import type { ManifestStore, RecordProducer, ReplaySink } from './sink.js';
 
+/** How long reading the manifests may take, the broker's absences included. */
+const MANIFEST_READ_TIMEOUT_MS = 30_000;
+
 /**
  * Manifests on the compacted replay-manifests topic: `latest` reads the topic from the start to
  * its end offset (a small topic) and keeps the last record of the key.
@@ -21,6 +24,16 @@ export class KafkaManifestStore implements ManifestStore {
   ) {}
 
   async latest(replayKey: string): Promise<ReplayManifest | null> {
+    try {
+      return await this.readLatest(replayKey);
+    } catch (err) {
+      throw new Error(
+        `could not read the replay manifests (topic ${TOPIC.replayManifests}): ${(err as Error).message}`,
+      );
+    }
+  }
+
+  private async readLatest(replayKey: string): Promise<ReplayManifest | null> {
     const admin = this.kafka.admin();
     await admin.connect();
     let ends: { partition: number; offset: string; low: string }[];
@@ -37,9 +50,28 @@ export class KafkaManifestStore implements ManifestStore {
     const consumer = this.kafka.consumer({ groupId: `recostream-replay-manifests-${randomUUID()}` });
     let found: ReplayManifest | null = null;
     await consumer.connect();
+    let timer: NodeJS.Timeout | undefined;
     try {
       await consumer.subscribe({ topic: TOPIC.replayManifests, fromBeginning: true });
       await new Promise<void>((resolve, reject) => {
+        // kafkajs restarts a consumer that crashed on a retriable error (the broker gone away)
+        // for as long as it takes, and this promise would wait for ever, silently. The replay
+        // waits about as long as its producer would, then fails with the last error.
+        let lastError: Error | null = null;
+        timer = setTimeout(
+          () =>
+            reject(
+              new Error(
+                `not read within ${MANIFEST_READ_TIMEOUT_MS / 1000} s` +
+                  (lastError ? `: ${lastError.message}` : ''),
+              ),
+            ),
+          MANIFEST_READ_TIMEOUT_MS,
+        );
+        consumer.on(consumer.events.CRASH, (event) => {
+          lastError = event.payload.error;
+          if (!event.payload.restart) reject(event.payload.error);
+        });
         consumer
           .run({
             autoCommit: false,
@@ -56,6 +88,7 @@ export class KafkaManifestStore implements ManifestStore {
           .catch(reject);
       });
     } finally {
+      clearTimeout(timer);
       await consumer
         .disconnect()
         .catch((err: unknown) => this.logger.debug({ err }, 'manifest reader disconnect'));
