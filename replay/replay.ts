@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Logger } from '../lib/logger.js';
 import { silentLogger } from '../lib/logger.js';
@@ -94,6 +95,44 @@ function replayKey(kind: RecordKind, checksum: string): string {
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * The report of a replay that stopped before producing anything — the broker or the registry
+ * unreachable at the start, the input missing, a --min-quality pass that could not read the file —:
+ * no counts, the error as its message. `recostream replay --report` writes it, so that whoever
+ * reads the reports learns of every failure, not only of those in the middle of a file.
+ */
+export async function failedBeforeProducing(
+  options: Pick<ReplayOptions, 'kind' | 'input' | 'name' | 'format'>,
+  error: unknown,
+  startedAt: number,
+): Promise<QualityReport> {
+  const reason = error instanceof Error ? error.message : String(error);
+  const message = `Replay failed before producing anything: ${reason}`;
+  let file = options.name ?? (typeof options.input === 'string' ? path.basename(options.input) : 'stdin');
+  let format: InputFormat = options.format ?? 'csv';
+  let compression: string | null = null;
+  if (typeof options.input === 'string') {
+    try {
+      const opened = await openInput(options.input, { name: options.name, format: options.format });
+      ({ name: file, format, compression } = opened);
+      // Only its name and format were needed: close the file.
+      await opened.content[Symbol.asyncIterator]().return?.();
+    } catch {
+      // A missing or unreadable input: the name given and the format asked for (or CSV).
+    }
+  }
+  return new ReportBuilder(options.kind, () => [], startedAt).build({
+    file,
+    format,
+    compression,
+    bytesRead: 0,
+    checksum: null,
+    status: 'failed',
+    message,
+    finishedAt: Date.now(),
+  });
 }
 
 /**

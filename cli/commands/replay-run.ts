@@ -5,7 +5,7 @@ import { parseColumnMap, type RecordKind } from '../../schemas/normalise/index.j
 import { parseDelimiterOption } from '../../replay/input/index.js';
 import { createKafkaReplaySink } from '../../replay/kafka-sink.js';
 import { logProgress, terminalProgress } from '../../replay/progress.js';
-import { replayFile } from '../../replay/replay.js';
+import { failedBeforeProducing, replayFile } from '../../replay/replay.js';
 import { formatReport } from '../../replay/report-format.js';
 import type { ReplaySink } from '../../replay/sink.js';
 import type { ReplayCliOptions } from './replay.js';
@@ -24,6 +24,22 @@ export async function runReplayCommand(kind: string, file: string, opts: ReplayC
   if (fromStdin && opts.minQuality !== undefined)
     throw new Error('--min-quality needs a file, not standard input');
 
+  const startedAt = Date.now();
+  const input = {
+    kind: kind as RecordKind,
+    input: fromStdin ? process.stdin : file,
+    name: opts.name ?? (fromStdin ? 'stdin' : undefined),
+    format: opts.format,
+  };
+  // A failure before anything was produced (no broker, no registry, no file) leaves its report too.
+  const failed = async (err: unknown): Promise<never> => {
+    if (opts.report) {
+      const report = await failedBeforeProducing(input, err, startedAt);
+      await writeFile(opts.report, JSON.stringify(report, null, 2) + '\n');
+    }
+    throw err;
+  };
+
   let sink: ReplaySink | undefined;
   if (!opts.dryRun) {
     const config = loadConfig();
@@ -31,7 +47,13 @@ export async function runReplayCommand(kind: string, file: string, opts: ReplayC
       brokers: config.kafkaBrokers,
       registryUrl: config.schemaRegistryUrl,
       logger: log,
-    });
+    }).catch((err: Error) =>
+      failed(
+        new Error(
+          `cannot connect to Kafka at ${config.kafkaBrokers.join(',')} (KAFKA_BROKERS): ${err.message}`,
+        ),
+      ),
+    );
   }
 
   const controller = new AbortController();
@@ -47,10 +69,7 @@ export async function runReplayCommand(kind: string, file: string, opts: ReplayC
   const view = process.stderr.isTTY ? terminalProgress() : logProgress(log);
   try {
     const result = await replayFile({
-      kind: kind as RecordKind,
-      input: fromStdin ? process.stdin : file,
-      name: opts.name ?? (fromStdin ? 'stdin' : undefined),
-      format: opts.format,
+      ...input,
       delimiter,
       columnMap,
       dryRun: opts.dryRun,
@@ -62,7 +81,7 @@ export async function runReplayCommand(kind: string, file: string, opts: ReplayC
       onProgress: (p) => view.update(p),
       sink,
       logger: log,
-    });
+    }).catch(failed);
     view.stop();
     process.stdout.write(formatReport(result.report));
     if (opts.report) await writeFile(opts.report, JSON.stringify(result.report, null, 2) + '\n');
