@@ -49,12 +49,18 @@ export interface BrokerChild {
 }
 
 /**
- * The broker as a child process (fsync per produce) on `dataDir` and `port` (0: a free one); with
- * `fileSizeLimit`, under that RLIMIT_FSIZE.
+ * The broker as a child process on `dataDir` and `port` (0: a free one), fsync per produce unless
+ * `flush` says otherwise (`interval:1000` is `recostream up`'s default); with `fileSizeLimit`,
+ * under that RLIMIT_FSIZE.
  */
-export async function spawnBrokerOn(dataDir: string, fileSizeLimit?: number, port = 0): Promise<BrokerChild> {
+export async function spawnBrokerOn(
+  dataDir: string,
+  fileSizeLimit?: number,
+  port = 0,
+  flush = 'always',
+): Promise<BrokerChild> {
   const node = [process.execPath, '--import', 'tsx', 'embedded/kafka/main.ts'];
-  const args = ['--data-dir', dataDir, '--port', String(port), '--flush', 'always'];
+  const args = ['--data-dir', dataDir, '--port', String(port), '--flush', flush];
   const command =
     fileSizeLimit === undefined
       ? [...node, ...args]
