@@ -10,9 +10,10 @@
  *   1. GET /v1/features/users/:id for random known ids,
  *   2. POST /v1/features/lookup with `--batch` random user ids,
  * from a load generator in a process of its own (bench/http-load.ts; `--client autocannon` runs
- * autocannon in this process instead), and, as baselines in this process at the same
- * concurrency, the feature reader called directly through ioredis (the same script the API runs)
- * and a bare HGETALL of the same keys. For every phase it reports the CPU each process used (API,
+ * autocannon in this process instead), and, as baselines at the same concurrency: the floor —
+ * Fastify alone answering the same route with one fixed record through the same response schema
+ * (bench/http-floor.ts, a child process) — and, in this process, the feature reader called
+ * directly through ioredis (the same script the API runs) and a bare HGETALL of the same keys. For every phase it reports the CPU each process used (API,
  * redis-server, load generator, this process) and the machine's load average, since on a small
  * machine those decide the figures.
  */
@@ -175,6 +176,33 @@ async function measured(
   };
 }
 
+/** bench/http-floor.ts (Fastify alone, one fixed record) as a child process, listening. */
+async function startFloor(port: number, record: string): Promise<ChildHandle> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/http-floor.ts', String(port)], {
+    cwd: ROOT,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (c: Buffer) => {
+      output += c.toString();
+      if (output.includes('listening')) resolve();
+    });
+    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    child.once('exit', (code) => reject(new Error(`bench/http-floor.ts exited with ${code}:\n${output}`)));
+    child.stdin.end(record);
+  });
+  return {
+    child,
+    output: () => output,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
 /** bench/http-load.ts in a process of its own. */
 function httpLoad(spec: LoadSpec): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
@@ -307,9 +335,8 @@ async function main(): Promise<void> {
     await waitForHttp(url.origin, api);
     const paths = userIds.map((id) => `/v1/features/users/${encodeURIComponent(id)}`);
     const probe = await fetch(`${url.origin}${paths[0]}`);
-    if (probe.status !== 200) {
-      throw new Error(`lookup answered ${probe.status}: ${await probe.text()}\n${api.output()}`);
-    }
+    const record = await probe.text();
+    if (probe.status !== 200) throw new Error(`lookup answered ${probe.status}: ${record}\n${api.output()}`);
     const bodies = Array.from({ length: 1000 }, () =>
       JSON.stringify({ users: Array.from({ length: batchSize }, () => random(userIds)) }),
     );
@@ -338,6 +365,25 @@ async function main(): Promise<void> {
         `|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n`,
     );
     await run(() => http('API GET /v1/features/users/:id', url, { get: { paths } }));
+    const floorPort = await freePort();
+    const floor = await startFloor(floorPort, record);
+    try {
+      const floorUrl = new URL(`http://127.0.0.1:${floorPort}`);
+      await httpLoad({
+        host: floorUrl.hostname,
+        port: floorPort,
+        connections: 16,
+        durationSeconds: 3,
+        get: { paths },
+      });
+      const f = await measured(redis, floor.child.pid, () =>
+        http('floor: Fastify alone, one fixed record', floorUrl, { get: { paths } }),
+      );
+      process.stdout.write(`${row(f)}\n`);
+      results.push(f);
+    } finally {
+      await floor.stop();
+    }
     await run(() =>
       direct('ioredis: feature reader (same script)', () => reader.readUserFeatures([random(userIds)])),
     );
@@ -357,7 +403,8 @@ async function main(): Promise<void> {
       ),
     );
 
-    const [apiSingle, readerSingle, hgetall, apiBatch, readerBatch] = results as [
+    const [apiSingle, floorSingle, readerSingle, hgetall, apiBatch, readerBatch] = results as [
+      Figures,
       Figures,
       Figures,
       Figures,
@@ -366,7 +413,8 @@ async function main(): Promise<void> {
     ];
     const target = apiSingle.requestsPerSecond >= 10_000 && apiSingle.p99 <= 10;
     process.stdout.write(
-      `\nAPI / reader (single): ${(apiSingle.requestsPerSecond / readerSingle.requestsPerSecond).toFixed(2)}` +
+      `\nAPI / floor: ${(apiSingle.requestsPerSecond / floorSingle.requestsPerSecond).toFixed(2)}` +
+        `; API / reader (single): ${(apiSingle.requestsPerSecond / readerSingle.requestsPerSecond).toFixed(2)}` +
         `; API / HGETALL: ${(apiSingle.requestsPerSecond / hgetall.requestsPerSecond).toFixed(2)}` +
         `; API / reader (${batchSize} keys): ${(apiBatch.requestsPerSecond / readerBatch.requestsPerSecond).toFixed(2)}` +
         `; keys/s in batches: ${Math.round(apiBatch.requestsPerSecond * batchSize)}` +
