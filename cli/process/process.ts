@@ -3,7 +3,7 @@ import { health } from '../../lib/health.js';
 import { logger } from '../../lib/logger.js';
 import { startProcessors, type ProcessorSelection } from '../../processors/start.js';
 import { serveHealth } from '../health-server.js';
-import { requireRedisUrl, untilSignal } from './common.js';
+import { requireRedisUrl, stopAndExit, untilSignal } from './common.js';
 
 export interface ProcessCommandOptions {
   which: ProcessorSelection;
@@ -37,5 +37,5 @@ export async function runProcessCommand(opts: ProcessCommandOptions): Promise<vo
   const signal = await untilSignal();
   logger.info({ signal }, 'stopping processors');
   server?.close();
-  await running.stop();
+  await stopAndExit(() => running.stop(), logger);
 }
