@@ -13,7 +13,7 @@ import { AvroSerde } from '../../schemas/serde.js';
 import { createFeatureReader } from '../../sinks/redis/reader.js';
 import { TOPIC, itemFeaturesTopic, userFeaturesTopic } from '../../topology/topics.js';
 import { rng } from '../harness/dataset.js';
-import { readLatest, readTopic, waitForCaughtUp } from '../harness/kafka-io.js';
+import { readLatest, readTopic, waitForCaughtUp, waitUntil } from '../harness/kafka-io.js';
 import { spawnCli, type ChildHandle } from '../harness/processes.js';
 import { harnessLogger } from '../harness/stack.js';
 import type { CatalogEntry } from '../oracle/batch-features.js';
@@ -29,9 +29,24 @@ import { spawnBrokerOn, type BrokerChild } from './small-disk.js';
  * The broker process (fsync per produce) killed with SIGKILL in the middle of `recostream replay`
  * while the processors consume, then started again on the same port and data directory. Every
  * record the replay had acknowledged must still be there; the replay either rides the outage out
- * (its producer retries) or fails, and is then run again (`--force`: the same rows give the same
- * event_ids); the processors reconnect; the features equal the oracle over the log.
+ * (its producer retries) or fails, and is then run again (the same rows give the same event_ids;
+ * a failed replay needs no --force); the processors reconnect; the features equal the oracle over
+ * the log.
+ *
+ * Two outages: a short one (3 s), which the replay's producer rides out, and one that lasts until
+ * the replay has given up, so that the re-run path is taken every time.
  */
+
+interface Outage {
+  name: 'short' | 'long';
+  /** Down for this long (short), or until the replay exits (long; at most this long). */
+  downMs: number;
+}
+
+const OUTAGES: Outage[] = [
+  { name: 'short', downMs: 3000 },
+  { name: 'long', downMs: 180_000 },
+];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -52,170 +67,175 @@ describe('broker killed with SIGKILL during a replay', () => {
     for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
   });
 
-  it('acknowledged records survive; the replay completes or is re-run with the same event_ids; features equal the oracle', async () => {
-    const seed = Number(process.env.RELIABILITY_SEED ?? Date.now() % 1_000_000);
-    const random = rng(seed);
-    const root = await mkdtemp(path.join(tmpdir(), 'reliability-broker-crash-'));
-    dirs.push(root);
-    const port = await freePort();
-    broker = await spawnBrokerOn(path.join(root, 'kafka'), undefined, port);
-    const brokers = `127.0.0.1:${port}`;
-    registry = await startRegistry({ port: 0, brokers: [brokers], logger: harnessLogger });
-    redisServer = await launchRedis({ dataDir: path.join(root, 'redis'), logger: harnessLogger });
-    const kafka = createKafka({ brokers: [brokers], clientId: 'reliability', logger: harnessLogger });
-    const admin = kafka.admin();
-    await admin.connect();
-    await ensureTopics(admin, 'v1');
-    await admin.disconnect();
-    const env = {
-      KAFKA_BROKERS: brokers,
-      SCHEMA_REGISTRY_URL: registry.url,
-      REDIS_URL: redisServer.url,
-      DATA_DIR: root,
-      DEDUPE_HORIZON_DAYS: '3650',
-      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
-      LOG_FORMAT: 'json',
-    };
-    const cli = (args: string[]) => {
-      const child = spawnCli(args, env);
-      children.push(child);
-      return child;
-    };
-    const mustSucceed = async (child: ChildHandle) => {
-      const exit = await child.exited;
-      expect({ exit, output: exit.code === 0 ? '' : child.output() }).toEqual({
-        exit: { code: 0, signal: null },
-        output: '',
-      });
-    };
-    const gen = path.join(root, 'gen');
-    await mustSucceed(
-      cli([
-        'generate',
-        '--users',
-        '300',
-        '--items',
-        '400',
-        '--interactions',
-        '20000',
-        '--out',
-        gen,
-        '--seed',
-        String(seed % 1000),
-      ]),
-    );
-    await mustSucceed(cli(['replay', 'items', path.join(gen, 'items.csv')]));
-    const processors = cli(['process', 'all', '--session-timeout', '6000']);
-
-    const firstReport = path.join(root, 'first.json');
-    const replay = cli([
-      'replay',
-      'interactions',
-      path.join(gen, 'interactions.csv'),
-      '--rate',
-      '1500',
-      '--report',
-      firstReport,
-    ]);
-    const killAfterS = 3 + random() * 4;
-    await sleep(killAfterS * 1000);
-    const endsBeforeKill = await endTotal(kafka);
-    await broker.kill();
-    const downFor = 3000;
-    await sleep(downFor);
-    const restartAt = performance.now();
-    broker = await spawnBrokerOn(path.join(root, 'kafka'), undefined, port);
-    const brokerReadyS = secondsSince(restartAt);
-
-    process.stderr.write(`STEP ${new Date().toISOString()} const replayExit = await repla\n`);
-    const replayExit = await replay.exited;
-    const first = JSON.parse(await readFile(firstReport, 'utf8')) as QualityReport;
-    process.stderr.write(`STEP ${new Date().toISOString()} const afterRestart = await end\n`);
-    const afterRestart = await endTotal(kafka);
-    // Every record the replay had acknowledged is on the log after the restart.
-    expect(afterRestart).toBeGreaterThanOrEqual(first.produced);
-    expect(afterRestart).toBeGreaterThanOrEqual(endsBeforeKill);
-    let rerun: QualityReport | null = null;
-    if (replayExit.code !== 0) {
-      expect(first.status).toBe('failed');
-      const secondReport = path.join(root, 'second.json');
+  it.each(OUTAGES)(
+    '$name outage: acknowledged records survive; the replay completes or is re-run with the same event_ids; features equal the oracle',
+    async (outage) => {
+      const seed = Number(process.env.RELIABILITY_SEED ?? Date.now() % 1_000_000);
+      const random = rng(seed);
+      const root = await mkdtemp(path.join(tmpdir(), 'reliability-broker-crash-'));
+      dirs.push(root);
+      const port = await freePort();
+      broker = await spawnBrokerOn(path.join(root, 'kafka'), undefined, port);
+      const brokers = `127.0.0.1:${port}`;
+      registry = await startRegistry({ port: 0, brokers: [brokers], logger: harnessLogger });
+      redisServer = await launchRedis({ dataDir: path.join(root, 'redis'), logger: harnessLogger });
+      const kafka = createKafka({ brokers: [brokers], clientId: 'reliability', logger: harnessLogger });
+      const admin = kafka.admin();
+      await admin.connect();
+      await ensureTopics(admin, 'v1');
+      await admin.disconnect();
+      const env = {
+        KAFKA_BROKERS: brokers,
+        SCHEMA_REGISTRY_URL: registry.url,
+        REDIS_URL: redisServer.url,
+        DATA_DIR: root,
+        DEDUPE_HORIZON_DAYS: '3650',
+        LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
+        LOG_FORMAT: 'json',
+      };
+      const cli = (args: string[]) => {
+        const child = spawnCli(args, env);
+        children.push(child);
+        return child;
+      };
+      const mustSucceed = async (child: ChildHandle) => {
+        const exit = await child.exited;
+        expect({ exit, output: exit.code === 0 ? '' : child.output() }).toEqual({
+          exit: { code: 0, signal: null },
+          output: '',
+        });
+      };
+      const gen = path.join(root, 'gen');
       await mustSucceed(
         cli([
-          'replay',
-          'interactions',
-          path.join(gen, 'interactions.csv'),
-          '--force',
-          '--report',
-          secondReport,
+          'generate',
+          '--users',
+          '300',
+          '--items',
+          '400',
+          '--interactions',
+          '20000',
+          '--out',
+          gen,
+          '--seed',
+          String(seed % 1000),
         ]),
       );
-      rerun = JSON.parse(await readFile(secondReport, 'utf8')) as QualityReport;
-      expect(rerun.status).toBe('completed');
-    } else {
-      expect(first.status).toBe('completed');
-    }
-    const complete = rerun ?? first;
-    expect(complete.produced).toBe(complete.accepted);
+      await mustSucceed(cli(['replay', 'items', path.join(gen, 'items.csv')]));
+      const processors = cli(['process', 'all', '--session-timeout', '6000']);
 
-    const redis = new Redis(redisServer.url, { maxRetriesPerRequest: null });
-    clients.push(redis);
-    process.stderr.write(`STEP ${new Date().toISOString()} await waitForCaughtUp(kafka, r\n`);
-    await waitForCaughtUp(kafka, redis, 'v1', 900_000);
-    const caughtUpS = secondsSince(restartAt);
-    expect(processors.child.exitCode).toBeNull();
+      const firstReport = path.join(root, 'first.json');
+      const replay = cli([
+        'replay',
+        'interactions',
+        path.join(gen, 'interactions.csv'),
+        '--rate',
+        '1500',
+        '--report',
+        firstReport,
+      ]);
+      // Killed at a random point while the replay produces (not while it starts: the outage must
+      // cut acknowledged records from unacknowledged ones).
+      const killAtRecords = 1000 + Math.floor(random() * 7000);
+      const replayStarted = performance.now();
+      await waitUntil(
+        async () => (await endTotal(kafka)) >= killAtRecords,
+        `the replay producing ${killAtRecords} records`,
+        120_000,
+        20,
+      );
+      const killAfterS = secondsSince(replayStarted);
+      const endsBeforeKill = await endTotal(kafka);
+      await broker.kill();
+      const killedAt = performance.now();
+      if (outage.name === 'short') await sleep(outage.downMs);
+      else await Promise.race([replay.exited, sleep(outage.downMs)]);
+      const downS = secondsSince(killedAt);
+      const restartAt = performance.now();
+      broker = await spawnBrokerOn(path.join(root, 'kafka'), undefined, port);
+      const brokerReadyS = secondsSince(restartAt);
 
-    const serde = new AvroSerde({ url: registry.url });
-    process.stderr.write(`STEP ${new Date().toISOString()} const interactions = (await re\n`);
-    const interactions = (await readTopic(kafka, serde, TOPIC.interactions, 'Interaction')).map(
-      (r) => r.value,
-    );
-    const distinct = new Set(interactions.map((e) => e.event_id)).size;
-    // The log holds every accepted row of the file, once or (re-run) twice, never a third id.
-    expect(distinct).toBe(complete.accepted);
-    const items = await readLatest(kafka, serde, TOPIC.items, 'Item');
-    const input: OracleInputs = {
-      interactions,
-      catalog: new Map<string, CatalogEntry>(
-        [...items.values()].map((i) => [i.item_id, { category: i.category, price: i.price }]),
-      ),
-    };
-    process.stderr.write(`STEP ${new Date().toISOString()} const result = await redisDiff\n`);
-    const result = await redisDifferences(createFeatureReader(redis), input);
-    expect(result.diffs.slice(0, 20)).toEqual([]);
-    process.stderr.write(`STEP ${new Date().toISOString()} const users = await readLatest\n`);
-    const users = await readLatest(kafka, serde, userFeaturesTopic('v1'), 'UserFeatures');
-    const itemFeatures = await readLatest(kafka, serde, itemFeaturesTopic('v1'), 'ItemFeatures');
-    expect(topicDifferences(input, users, itemFeatures, 'v1').slice(0, 20)).toEqual([]);
-    const admin2 = kafka.admin();
-    await admin2.connect();
-    expect((await processorLag(admin2, redis, 'v1', 'user-features')).every((p) => p.lag === 0)).toBe(true);
-    await admin2.disconnect();
-    process.stderr.write(`STEP ${new Date().toISOString()} await processors.kill('SIGTERM\n`);
-    await processors.kill('SIGTERM');
+      const replayExit = await replay.exited;
+      if (outage.name === 'long') expect(replayExit.code).not.toBe(0);
+      const first = JSON.parse(await readFile(firstReport, 'utf8')) as QualityReport;
+      const afterRestart = await endTotal(kafka);
+      // Every record the replay had acknowledged is on the log after the restart.
+      expect(afterRestart).toBeGreaterThanOrEqual(first.produced);
+      expect(afterRestart).toBeGreaterThanOrEqual(endsBeforeKill);
+      let rerun: QualityReport | null = null;
+      if (replayExit.code !== 0) {
+        expect(first.status).toBe('failed');
+        const secondReport = path.join(root, 'second.json');
+        await mustSucceed(
+          cli(['replay', 'interactions', path.join(gen, 'interactions.csv'), '--report', secondReport]),
+        );
+        rerun = JSON.parse(await readFile(secondReport, 'utf8')) as QualityReport;
+        expect(rerun.status).toBe('completed');
+      } else {
+        expect(first.status).toBe('completed');
+      }
+      const complete = rerun ?? first;
+      expect(complete.produced).toBe(complete.accepted);
 
-    const outcome =
-      rerun === null
-        ? `the replay rode the outage out (its producer retried) and completed: ${first.produced} records`
-        : `the replay failed after ${first.produced} acknowledged records ("${first.message.slice(0, 90)}"), all of them on the log after the restart; re-run with --force: ${rerun.produced} records, the same event_ids`;
-    recordResult({
-      id: 'crash-broker-sigkill-replay',
-      group: 'crash',
-      fault: 'Broker process SIGKILL during a replay (fsync per produce)',
-      injection: `\`recostream replay interactions\` of ${complete.rows_read} generated rows at 1,500/s, \`recostream process all\` consuming; broker killed ${Math.round(killAfterS * 10) / 10} s in (${endsBeforeKill} records on the log), down ${downFor / 1000} s, restarted on the same port and data dir (seed ${seed})`,
-      mustHold:
-        'Every record the replay had acknowledged is on the log after the restart; the replay completes or, re-run with --force, gives the same event_ids; the processors reconnect; Redis and the feature topics equal the oracle over the log',
-      result: `${outcome}; broker ready ${brokerReadyS} s after its restart; ${distinct} distinct events on the log (${interactions.length} records); processors caught up ${caughtUpS} s after the restart; ${result.users} users and ${result.items} items equal the oracle`,
-      figures: {
-        seed,
-        acknowledgedBeforeFailure: first.produced,
-        onLogAfterRestart: afterRestart,
-        rerun: rerun !== null,
-        brokerReadyS,
-        caughtUpS,
-        distinct,
-      },
-    });
-  });
+      const redis = new Redis(redisServer.url, { maxRetriesPerRequest: null });
+      clients.push(redis);
+      await waitForCaughtUp(kafka, redis, 'v1', 900_000);
+      const caughtUpS = secondsSince(restartAt);
+      expect(processors.child.exitCode).toBeNull();
+
+      const serde = new AvroSerde({ url: registry.url });
+      const interactions = (await readTopic(kafka, serde, TOPIC.interactions, 'Interaction')).map(
+        (r) => r.value,
+      );
+      const distinct = new Set(interactions.map((e) => e.event_id)).size;
+      // The log holds every accepted row of the file, once or (re-run) twice, never a third id.
+      expect(distinct).toBe(complete.accepted);
+      const items = await readLatest(kafka, serde, TOPIC.items, 'Item');
+      const input: OracleInputs = {
+        interactions,
+        catalog: new Map<string, CatalogEntry>(
+          [...items.values()].map((i) => [i.item_id, { category: i.category, price: i.price }]),
+        ),
+      };
+      const result = await redisDifferences(createFeatureReader(redis), input);
+      expect(result.diffs.slice(0, 20)).toEqual([]);
+      const users = await readLatest(kafka, serde, userFeaturesTopic('v1'), 'UserFeatures');
+      const itemFeatures = await readLatest(kafka, serde, itemFeaturesTopic('v1'), 'ItemFeatures');
+      expect(topicDifferences(input, users, itemFeatures, 'v1').slice(0, 20)).toEqual([]);
+      const admin2 = kafka.admin();
+      await admin2.connect();
+      expect((await processorLag(admin2, redis, 'v1', 'user-features')).every((p) => p.lag === 0)).toBe(true);
+      await admin2.disconnect();
+      await processors.kill('SIGTERM');
+
+      const outcome =
+        rerun === null
+          ? `the replay rode the outage out (its producer retried) and completed: ${first.produced} records`
+          : `the replay failed after ${first.produced} acknowledged records ("${first.message.slice(0, 200)}"), all of them on the log after the restart; run again: ${rerun.produced} records, the same event_ids`;
+      recordResult({
+        id: `crash-broker-sigkill-replay-${outage.name}`,
+        group: 'crash',
+        fault:
+          outage.name === 'short'
+            ? 'Broker process SIGKILL during a replay (fsync per produce), back within seconds'
+            : 'Broker process SIGKILL during a replay (fsync per produce), down until the replay gives up',
+        injection: `\`recostream replay interactions\` of ${complete.rows_read} generated rows at 1,500/s, \`recostream process all\` consuming; broker killed ${killAfterS} s in, once ${endsBeforeKill} records were on the log, down ${downS} s${outage.name === 'long' ? ' (until the replay exited)' : ''}, restarted on the same port and data dir (seed ${seed})`,
+        mustHold:
+          'Every record the replay had acknowledged is on the log after the restart; the replay completes or, run again, gives the same event_ids (a report is written either way); the processors reconnect; Redis and the feature topics equal the oracle over the log',
+        result: `${outcome}; broker ready ${brokerReadyS} s after its restart; ${distinct} distinct events on the log (${interactions.length} records); processors caught up ${caughtUpS} s after the restart; ${result.users} users and ${result.items} items equal the oracle`,
+        figures: {
+          seed,
+          acknowledgedBeforeFailure: first.produced,
+          onLogAfterRestart: afterRestart,
+          rerun: rerun !== null,
+          downS,
+          brokerReadyS,
+          caughtUpS,
+          distinct,
+        },
+      });
+    },
+  );
 });
 
 async function endTotal(kafka: ReturnType<typeof createKafka>): Promise<number> {
