@@ -235,7 +235,7 @@ describe('processors killed at random moments during one replay, the ClickHouse 
       id: 'crash-clickhouse-sink-failing',
       group: 'crash',
       fault: 'ClickHouse (chDB) sink unable to write for a while',
-      injection: `The data directory of the interactions table made immutable (chattr +i) from ${sinkOutage?.startedS} s to ${sinkOutage?.endedS} s of the replay above, while the sink (lingerMs 300, retries capped at 2 s) consumed every topic and the processor process was being killed`,
+      injection: `The data directory of the interactions table made immutable (chattr +i) from ${sinkOutage?.startedS} s to ${sinkOutage?.endedS} s of the replay of the processor SIGKILL case (the same run), while the sink (lingerMs 300, retries capped at 2 s) consumed every topic and the processor process was being killed`,
       mustHold:
         "The sink reports unhealthy while its inserts fail and healthy again after; nothing is skipped: ClickHouse then holds every event exactly once (FINAL) and each user's latest features equal the oracle",
       result: `Unhealthy seen during the ${Math.round(((sinkOutage?.endedS ?? 0) - (sinkOutage?.startedS ?? 0)) * 10) / 10} s outage, healthy after; committed to the log end; ${stored!.n} rows = ${distinct} distinct events (FINAL), ${latest.length} users' latest total_interactions equal the oracle`,

@@ -54,7 +54,7 @@ export function renderTable(results: RecordedResult[]): string {
   const loads = results.map((r) => r.machine.loadAverage1m);
   if (results.length > 0) {
     lines.push(
-      `Recorded ${dates[0]!.slice(0, 10)}–${dates[dates.length - 1]!.slice(0, 10)} on ${machines.join('; ')}; ` +
+      `Recorded ${span(dates[0]!.slice(0, 10), dates[dates.length - 1]!.slice(0, 10))} on ${machines.join('; ')}; ` +
         `1-minute load average during the cases ${Math.min(...loads)}–${Math.max(...loads)} ` +
         '(the machine was shared with other test runs: the figures are what this machine did then, not limits).',
     );
@@ -62,6 +62,10 @@ export function renderTable(results: RecordedResult[]): string {
     lines.push('No results yet: run `npm run test:reliability`, then `npm run reliability:report`.');
   }
   return lines.join('\n');
+}
+
+function span(first: string, last: string): string {
+  return first === last ? first : `${first}–${last}`;
 }
 
 function main(): void {
