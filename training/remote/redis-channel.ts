@@ -36,6 +36,8 @@ type ChannelReply = { ok: true; value: unknown } | { ok: false; error: string };
 const HEARTBEAT_MS = 5_000;
 
 export interface ServedChannel {
+  /** Resolves once the first heartbeat is written: from then on clients find the trainer. */
+  ready: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -56,7 +58,7 @@ export function serveTrainerOverRedis(trainer: Trainer, redis: Redis, logger: Lo
         HEARTBEAT_MS * 3,
       )
       .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'trainer heartbeat failed'));
-  void beat();
+  const ready = beat().then(() => undefined);
   const heartbeat = setInterval(() => void beat(), HEARTBEAT_MS);
   heartbeat.unref();
 
@@ -109,6 +111,7 @@ export function serveTrainerOverRedis(trainer: Trainer, redis: Redis, logger: Lo
   log.info('serving training requests over Redis');
 
   return {
+    ready,
     async close() {
       closed = true;
       clearInterval(heartbeat);

@@ -80,6 +80,7 @@ describe('the trainer over Redis', () => {
   it('carries triggers, lists and lookups to the trainer and its answers back', async () => {
     const served = serveTrainerOverRedis(recordingTrainer, stack.redis(), stack.logger);
     try {
+      await served.ready;
       const client = redisTrainerClient(stack.redis());
       const outcome = await client.trigger({
         model: 'als',

@@ -113,6 +113,7 @@ beforeAll(async () => {
     defaults: { seed: 7, params: { als: { factors: 16, iterations: 8 } } },
   });
   channel = serveTrainerOverRedis(trainer, s.stack.redis(), s.stack.logger);
+  await channel.ready;
 
   const port = await freePort();
   url = `http://127.0.0.1:${port}`;
