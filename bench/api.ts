@@ -66,6 +66,8 @@ interface Figures {
   /** CPU cores used during the phase, per process. */
   cpu: { api: number | null; redis: number; client: number | null; bench: number };
   load: string;
+  /** Share of the machine's CPU time the hypervisor took during the phase (virtual machines). */
+  steal: number | null;
 }
 
 function random<T>(list: readonly T[]): T {
@@ -142,6 +144,16 @@ function processCpuSeconds(pid: number | undefined): number | null {
   }
 }
 
+/** The machine's CPU time counters (/proc/stat, all CPUs): total and stolen by the hypervisor. */
+function machineTicks(): { total: number; steal: number } | null {
+  try {
+    const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    return { total: cpu.slice(0, 8).reduce((a, b) => a + b, 0), steal: cpu[7] ?? 0 };
+  } catch {
+    return null;
+  }
+}
+
 async function redisCpuSeconds(redis: Redis): Promise<number> {
   const info = await redis.info('cpu');
   const field = (name: string) => Number(new RegExp(`(?:^|\\n)${name}:([\\d.]+)`).exec(info)?.[1] ?? 0);
@@ -152,9 +164,10 @@ async function redisCpuSeconds(redis: Redis): Promise<number> {
 async function measured(
   redis: Redis,
   apiPid: number | undefined,
-  phase: () => Promise<Omit<Figures, 'cpu' | 'load'> & { clientCpu: number | null }>,
+  phase: () => Promise<Omit<Figures, 'cpu' | 'load' | 'steal'> & { clientCpu: number | null }>,
 ): Promise<Figures> {
   const load0 = os.loadavg()[0]!;
+  const ticks0 = machineTicks();
   const api0 = processCpuSeconds(apiPid);
   const redis0 = await redisCpuSeconds(redis);
   const bench0 = process.cpuUsage();
@@ -164,6 +177,7 @@ async function measured(
   const api1 = processCpuSeconds(apiPid);
   const bench = process.cpuUsage(bench0);
   const redis1 = await redisCpuSeconds(redis);
+  const ticks1 = machineTicks();
   return {
     ...figures,
     cpu: {
@@ -173,6 +187,10 @@ async function measured(
       bench: (bench.user + bench.system) / 1e6 / seconds,
     },
     load: `${load0.toFixed(1)}–${os.loadavg()[0]!.toFixed(1)}`,
+    steal:
+      ticks0 && ticks1 && ticks1.total > ticks0.total
+        ? (ticks1.steal - ticks0.steal) / (ticks1.total - ticks0.total)
+        : null,
   };
 }
 
@@ -300,7 +318,8 @@ function row(f: Figures): string {
   return (
     `| ${f.name.padEnd(42)} | ${Math.round(f.requestsPerSecond).toString().padStart(6)} | ${ms(f.p50)} | ` +
     `${ms(f.p99)} | ${ms(f.p999)} | ${String(f.errors).padStart(3)} | ${cores(f.cpu.api)} | ` +
-    `${cores(f.cpu.redis)} | ${cores(f.cpu.client)} | ${cores(f.cpu.bench)} | ${f.load} |`
+    `${cores(f.cpu.redis)} | ${cores(f.cpu.client)} | ${cores(f.cpu.bench)} | ${f.load} | ` +
+    `${f.steal === null ? '–' : `${Math.round(f.steal * 100)}%`} |`
   );
 }
 
@@ -360,9 +379,10 @@ async function main(): Promise<void> {
     };
     process.stdout.write(
       `\n${machine()}\nconcurrency ${connections}, ${duration} s each, ${userIds.length} users, client ${client}\n` +
-        `CPU columns: cores used during the phase by the API process, redis-server, the load generator, this process\n\n` +
-        `| what | req/s | p50 ms | p99 ms | p99.9 ms | errors | API | redis | client | bench | load avg |\n` +
-        `|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n`,
+        `CPU columns: cores used during the phase by the API process, redis-server, the load generator, this process;\n` +
+        `steal: the share of the machine's CPU time its hypervisor took meanwhile\n\n` +
+        `| what | req/s | p50 ms | p99 ms | p99.9 ms | errors | API | redis | client | bench | load avg | steal |\n` +
+        `|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|\n`,
     );
     await run(() => http('API GET /v1/features/users/:id', url, { get: { paths } }));
     const floorPort = await freePort();
