@@ -49,7 +49,8 @@ export function parseEventType(
     .trim()
     .toLowerCase()
     .replace(/[\s-]+/g, '_');
-  const type = SYNONYMS[key];
+  // Own properties only: "constructor" or "toString" must not find Object.prototype's function.
+  const type = Object.hasOwn(SYNONYMS, key) ? SYNONYMS[key] : undefined;
   if (type) return { ok: true, value: type };
   return {
     ok: false,

@@ -172,6 +172,18 @@ describe('interaction normalisation', () => {
         },
       ]);
     });
+    it.each([['constructor'], ['toString'], ['__proto__'], ['hasOwnProperty'], ['Value Of']])(
+      'rejects %s, a name Object.prototype has, as an unknown event type',
+      (event_type) => {
+        expect(errors({ ...base, event_type })).toEqual([
+          {
+            field: 'event_type',
+            reason: expect.stringMatching(/unknown event_type/),
+            code: 'unknown_event_type',
+          },
+        ]);
+      },
+    );
     it.each([['0'], ['5.5'], [6], ['-1']])('rejects rating %s outside 1–5', (rating) => {
       expect(errors({ ...base, rating })).toEqual([
         { field: 'rating', reason: expect.stringMatching(/outside 1\.0–5\.0/), code: 'out_of_range' },
