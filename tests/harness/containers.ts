@@ -56,6 +56,7 @@ export async function startContainerInfra(host: string, options: PartsWanted): P
   let redis: StartedTestContainer | undefined;
   let registry: StartedTestContainer | undefined;
   let clickhouse: StartedTestContainer | undefined;
+  let kafkaContainer: StartedTestContainer | undefined;
   const infra: StackParts = {
     infra: 'containers',
     async stopRedis() {
@@ -76,6 +77,16 @@ export async function startContainerInfra(host: string, options: PartsWanted): P
     async restartRegistry() {
       if (!registry) throw new Error('startStack: no registry in this stack');
       await registry.restart();
+    },
+    async stopBroker() {
+      if (!kafkaContainer) throw new Error('startStack: no broker in this stack');
+      // Stopped through the engine (kept, with its log directory), as the registry is.
+      const client = await getContainerRuntimeClient();
+      await client.container.stop(client.container.getById(kafkaContainer.getId()), { timeout: 10 });
+    },
+    async restartBroker() {
+      if (!kafkaContainer) throw new Error('startStack: no broker in this stack');
+      await kafkaContainer.restart();
     },
     async makeClickHouseDirUnwritable(dir) {
       if (!clickhouse) throw new Error('startStack: no clickhouse in this stack');
@@ -121,6 +132,7 @@ export async function startContainerInfra(host: string, options: PartsWanted): P
         .withStartupTimeout(STARTUP_TIMEOUT_MS)
         .start();
       started.push(kafka);
+      kafkaContainer = kafka;
       infra.brokers = `${host}:${port}`;
     }
 

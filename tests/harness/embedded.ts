@@ -25,6 +25,14 @@ export async function startEmbeddedParts(options: EmbeddedPartsOptions): Promise
   let redisServer: RedisServerHandle | undefined;
   let redisPort = 0;
   let registryPort = 0;
+  let brokerPort = 0;
+  const startKafka = (port: number) =>
+    startBroker({
+      port,
+      dataDir: path.join(dataDir, 'kafka'),
+      logger,
+      flush: options.brokerFlush === 'always' ? { mode: 'always' } : { mode: 'interval', ms: 1000 },
+    });
 
   const parts: StackParts = {
     infra: 'embedded',
@@ -40,6 +48,14 @@ export async function startEmbeddedParts(options: EmbeddedPartsOptions): Promise
     async restartRegistry() {
       if (!broker) throw new Error('startStack: no registry in this stack');
       registry = await startRegistry({ port: registryPort, brokers: [broker.brokers], logger });
+    },
+    async stopBroker() {
+      if (!broker) throw new Error('startStack: no broker in this stack');
+      await broker.close();
+    },
+    async restartBroker() {
+      if (!broker) throw new Error('startStack: no broker in this stack');
+      broker = await startKafka(brokerPort);
     },
     // chDB runs in this process: its directories are this machine's.
     makeClickHouseDirUnwritable: (dir) => makeUnwritable(dir),
@@ -57,12 +73,8 @@ export async function startEmbeddedParts(options: EmbeddedPartsOptions): Promise
       parts.redisUrl = redisServer.url;
     }
     if (options.kafka || options.registry) {
-      broker = await startBroker({
-        port: 0,
-        dataDir: path.join(dataDir, 'kafka'),
-        logger,
-        flush: options.brokerFlush === 'always' ? { mode: 'always' } : { mode: 'interval', ms: 1000 },
-      });
+      broker = await startKafka(0);
+      brokerPort = broker.port;
       parts.brokers = broker.brokers;
     }
     if (options.registry) {

@@ -16,6 +16,9 @@ export interface StackParts {
   /** Stops the schema registry; `restartRegistry` brings it back on the same address. */
   stopRegistry(): Promise<void>;
   restartRegistry(): Promise<void>;
+  /** Stops the broker with its logs flushed; `restartBroker` brings it back on the same address and data. */
+  stopBroker(): Promise<void>;
+  restartBroker(): Promise<void>;
   /**
    * Makes a directory of the ClickHouse engine (a path as the engine sees it) unwritable, so
    * that writing there really fails; resolves to the function that makes it writable again.

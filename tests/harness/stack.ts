@@ -74,6 +74,9 @@ export interface Stack {
   /** Stops the schema registry; `restartRegistry` brings it back on the same address. */
   stopRegistry(): Promise<void>;
   restartRegistry(): Promise<void>;
+  /** Stops the broker (logs flushed); `restartBroker` brings it back on the same address and data. */
+  stopBroker(): Promise<void>;
+  restartBroker(): Promise<void>;
   /**
    * ClickHouse fails to write new parts of `table` (its data directory made unwritable) until the
    * returned function is called.
@@ -189,6 +192,8 @@ function stackOn(parts: StackParts, dataDir: string, ownDataDir: boolean): Stack
     restartRedis: () => parts.restartRedis(),
     stopRegistry: () => parts.stopRegistry(),
     restartRegistry: () => parts.restartRegistry(),
+    stopBroker: () => parts.stopBroker(),
+    restartBroker: () => parts.restartBroker(),
     async makeTableUnwritable(client, table) {
       return parts.makeClickHouseDirUnwritable(await tableDataPath(client, table));
     },
