@@ -1,11 +1,21 @@
 import type { Admin, Kafka } from 'kafkajs';
 import type { Redis } from 'ioredis';
+import { health as processHealth, type HealthRegistry } from '../lib/health.js';
 import type { Logger } from '../lib/logger.js';
 import type { AvroSerde } from '../schemas/serde.js';
 import type { TrainingRun } from '../schemas/types.js';
 import { DEFAULT_SINK_GROUP } from '../sinks/clickhouse/sink.js';
 import { activeVersion } from '../sinks/redis/versions.js';
 import { TypedProducer } from '../topology/producer.js';
+import { itemFeaturesTopic, userFeaturesTopic } from '../topology/topics.js';
+import {
+  errorText,
+  evaluateTrainerHealth,
+  type CheckResult,
+  type HealthCheck,
+  type TrainerHealth,
+} from './health.js';
+import { trainerMetrics, type TrainerMetrics } from './metrics.js';
 import type { ComputeIsolation } from './runs/compute-host.js';
 import { executeRun, type RunContext, type RunProgress } from './runs/execute.js';
 import {
@@ -60,8 +70,13 @@ export interface TrainerDeps {
   isolation?: ComputeIsolation;
   /** The trainer's clock (policy intervals, record times); default Date.now. */
   now?: () => number;
-  /** How often the policy and the active version are checked (default 5 s). */
+  /** How often the policy, the active version and the trainer's health are checked (default 5 s). */
   checkIntervalMs?: number;
+  /** Where the trainer reports its health as component `trainer` (default: the process's). */
+  health?: HealthRegistry;
+  /** Dependencies the health also covers besides Kafka, the sink and Redis (schema registry, ClickHouse). */
+  checks?: HealthCheck[];
+  metrics?: TrainerMetrics;
 }
 
 export interface RunRequest extends RunRequestOptions {
@@ -88,6 +103,7 @@ export interface TrainerStatus {
   running: { runId: string; trigger: TriggerReason; progress: RunProgress | null } | null;
   queued: { runId: string; requests: number } | null;
   policy: TriggerPolicy;
+  health: TrainerHealth;
 }
 
 export interface Trainer {
@@ -106,6 +122,9 @@ export interface Trainer {
   close(): Promise<void>;
 }
 
+/** The name the trainer reports its health under (lib/health.ts). */
+export const TRAINER_HEALTH_COMPONENT = 'trainer';
+
 interface QueuedRun {
   def: RunDefinition;
   request: RunRequest;
@@ -118,18 +137,27 @@ export async function startTrainer(deps: TrainerDeps): Promise<Trainer> {
   const now = deps.now ?? Date.now;
   const policy = validatePolicy({ ...DEFAULT_TRIGGER_POLICY, ...deps.policy });
   const promotionMetric = deps.promotionMetric ?? 'ndcg@10';
+  const healthRegistry = deps.health ?? processHealth;
+  const metrics = deps.metrics ?? trainerMetrics();
+  healthRegistry.report(TRAINER_HEALTH_COMPONENT, false, 'starting', { version: deps.featureVersion });
+  metrics.healthy.set(0);
   const admin: Admin = deps.kafka.admin();
-  await admin.connect();
   const ownProducer = deps.producer === undefined;
   const producer = deps.producer ?? new TypedProducer(deps.kafka, deps.serde, { logger: log });
   const registry = new RunRegistry({ kafka: deps.kafka, admin, serde: deps.serde, producer, logger: log });
   const startedAt = now();
   try {
+    await admin.connect();
     await registry.restore(startedAt);
   } catch (err) {
     await admin.disconnect().catch(() => undefined);
     if (ownProducer) await producer.disconnect().catch(() => undefined);
+    healthRegistry.remove(TRAINER_HEALTH_COMPONENT);
     throw err;
+  }
+  for (const status of ['succeeded', 'failed'] as const) {
+    const newest = registry.list().find((r) => r.status === status && r.finished_at !== null);
+    if (newest) metrics.lastRunTimestamp.set({ status }, newest.finished_at! / 1000);
   }
 
   const ctx: RunContext = {
@@ -156,6 +184,125 @@ export async function startTrainer(deps: TrainerDeps): Promise<Trainer> {
   const waiters = new Map<string, ((run: TrainingRun) => void)[]>();
   let timer: NodeJS.Timeout | null = null;
   let checkScheduled = false;
+
+  // Health: dependency checks on a connection of their own without retries, so that a check fails
+  // within its deadline while Kafka is away instead of retrying for a minute like the run's clients.
+  const probeAdmin = deps.kafka.admin({ retry: { retries: 0 } });
+  let probeConnected: Promise<void> | null = null;
+  const connectProbe = () =>
+    (probeConnected ??= probeAdmin.connect().catch((err: unknown) => {
+      probeConnected = null;
+      throw err;
+    }));
+  const checks: HealthCheck[] = [
+    {
+      name: 'kafka',
+      failure: 'kafka unreachable',
+      async check() {
+        await connectProbe();
+        await probeAdmin.describeCluster();
+      },
+    },
+  ];
+  const sinkWait = ctx.sink;
+  if (sinkWait) {
+    checks.push({
+      name: 'clickhouse_sink',
+      failure: `ClickHouse sink (group ${sinkWait.groupId})`,
+      async check() {
+        // Runs wait for the sink to store their snapshot's interactions: without one they time out.
+        await connectProbe();
+        const { groups } = await probeAdmin.describeGroups([sinkWait.groupId]);
+        if ((groups[0]?.members.length ?? 0) === 0)
+          throw new Error(
+            `no consumer: a run would wait ${Math.round(sinkWait.timeoutMs / 1000)} s for one to store ` +
+              'its snapshot, then fail',
+          );
+      },
+    });
+  }
+  const redis = deps.redis;
+  if (redis) {
+    checks.push({
+      name: 'redis',
+      failure: 'redis unreachable',
+      async check() {
+        if (redis.status !== 'ready')
+          throw new Error(
+            `connection ${redis.status} (the API's training requests and the active-version pointer go through it)`,
+          );
+      },
+    });
+  }
+  checks.push(...(deps.checks ?? []));
+  // Not tied to the check interval: a short interval must not make a slow answer an outage.
+  const checkTimeoutMs = 5000;
+  let checkResults: ReadonlyMap<string, CheckResult> = new Map();
+  let rounds = 0;
+  let checking: Promise<void> | null = null;
+  let healthTimer: NodeJS.Timeout | null = null;
+  /** The newest run failed before its snapshot was taken (after `afterRound` check rounds had started). */
+  let failedStart: { runId: string; error: string; afterRound: number } | null = null;
+  /** Why the change tracker could not start (topics missing, Kafka away), or null. */
+  let trackingError: string | null = null;
+
+  function currentHealth(): TrainerHealth {
+    return evaluateTrainerHealth({
+      state,
+      topics: [userFeaturesTopic(version), itemFeaturesTopic(version)],
+      tracking: { running: tracker?.running ?? false, error: tracker?.error ?? trackingError },
+      checks: checkResults,
+      failedStart,
+    });
+  }
+
+  function updateChangedEntities(): void {
+    metrics.changedEntities.set({ version }, tracker?.changedEntities ?? 0);
+  }
+
+  function reportHealth(): void {
+    const result = currentHealth();
+    metrics.healthy.set(result.healthy ? 1 : 0);
+    updateChangedEntities();
+    healthRegistry.report(TRAINER_HEALTH_COMPONENT, result.healthy, result.reason, {
+      version,
+      state,
+      checks: result.checks,
+      changedEntities: tracker?.changedEntities ?? 0,
+      lastRunAt,
+      running: current?.def.runId ?? null,
+    });
+  }
+
+  async function runChecks(): Promise<void> {
+    const round = ++rounds;
+    const results = await Promise.all(
+      checks.map(async (c): Promise<[string, CheckResult]> => {
+        try {
+          await withDeadline(c.check(), checkTimeoutMs, `no answer within ${checkTimeoutMs} ms`);
+          return [c.name, { ok: true, problem: null }];
+        } catch (err) {
+          return [c.name, { ok: false, problem: `${c.failure}: ${errorText(err)}` }];
+        }
+      }),
+    );
+    checkResults = new Map(results);
+    const tracking = tracker?.running === true && tracker.error === null;
+    // Everything answers again in a round begun after the failed start: the outage behind it is over.
+    if (failedStart && failedStart.afterRound < round && tracking && results.every(([, r]) => r.ok))
+      failedStart = null;
+  }
+
+  function checkHealth(): Promise<void> {
+    // One round at a time: a round waiting for its deadlines must not pile up behind the timer.
+    checking ??= runChecks()
+      .catch((err: unknown) => log.error({ err }, 'health check failed'))
+      .finally(() => {
+        checking = null;
+        reportHealth();
+      });
+    return checking;
+  }
 
   function definition(trigger: TriggerReason, request: RunRequest, runId = newRunId(now())): RunDefinition {
     // An option the request leaves unset keeps the default, also when a client passes it through
@@ -187,6 +334,8 @@ export async function startTrainer(deps: TrainerDeps): Promise<Trainer> {
     };
     current = entry;
     state = 'running';
+    metrics.runsStarted.inc({ trigger: def.trigger });
+    metrics.runInProgress.set(1);
     entry.done = executeRun(ctx, def, {
       reuse: request.reuse,
       onProgress: (p) => {
@@ -198,8 +347,10 @@ export async function startTrainer(deps: TrainerDeps): Promise<Trainer> {
       .catch((err: unknown) => log.error({ err }, 'training run crashed'))
       .finally(() => {
         current = null;
+        metrics.runInProgress.set(0);
         if (state === 'closed') return;
         state = 'idle';
+        reportHealth();
         const next = queued;
         queued = null;
         if (next) startRun(next.def, next.request);
@@ -212,6 +363,20 @@ export async function startTrainer(deps: TrainerDeps): Promise<Trainer> {
     // Only a successful run moves the baseline: after a failure, its changes still count.
     if (run.status === 'succeeded' && ends && tracker && run.feature_version === tracker.featureVersion)
       tracker.advance(ends);
+    // The record gets its snapshot offsets once the snapshot is taken: without them it failed to start.
+    const failedToStart = run.status === 'failed' && run.snapshot_offsets.length === 0;
+    if (run.status === 'succeeded') metrics.runsSucceeded.inc({ trigger: run.trigger });
+    else metrics.runsFailed.inc({ trigger: run.trigger, phase: failedToStart ? 'snapshot' : 'train' });
+    if (run.finished_at !== null) {
+      metrics.lastRunTimestamp.set({ status: run.status }, run.finished_at / 1000);
+      metrics.runDuration.observe(
+        { status: run.status },
+        Math.max(0, run.finished_at - run.started_at) / 1000,
+      );
+    }
+    failedStart = failedToStart
+      ? { runId: run.run_id, error: run.error ?? 'unknown error', afterRound: rounds }
+      : null;
     const pending = waiters.get(run.run_id) ?? [];
     waiters.delete(run.run_id);
     for (const resolve of pending) resolve(run);
@@ -257,9 +422,11 @@ export async function startTrainer(deps: TrainerDeps): Promise<Trainer> {
         { from: tracker.featureVersion, to: active },
         'the active feature version changed; tracking the new one',
       );
-      await tracker.stop();
-      tracker = null;
+      metrics.changedEntities.remove({ version: tracker.featureVersion });
     }
+    // Also a tracker whose consumer kafkajs gave up on: a new one counts again from the baseline.
+    await tracker?.stop();
+    tracker = null;
     version = active;
     const baselineRun = registry.latestSucceeded(active);
     const next = new ChangeTracker({
@@ -268,14 +435,19 @@ export async function startTrainer(deps: TrainerDeps): Promise<Trainer> {
       logger: log,
       featureVersion: active,
       baseline: baselineRun ? fromRecordOffsets(baselineRun.snapshot_offsets) : undefined,
-      onChange: scheduleCheck,
+      onChange: () => {
+        updateChangedEntities();
+        scheduleCheck();
+      },
       now,
     });
     tracker = next;
     try {
       await next.start();
+      trackingError = null;
     } catch (err) {
       // Typically the topics do not exist yet (no processor has run): tried again every check.
+      trackingError = errorText(err);
       log.warn({ err: (err as Error).message }, 'not tracking feature changes yet');
     }
   }
@@ -291,8 +463,13 @@ export async function startTrainer(deps: TrainerDeps): Promise<Trainer> {
 
   await followVersion();
   state = 'idle';
+  await checkHealth();
   timer = setInterval(() => void tick(), deps.checkIntervalMs ?? 5000);
   timer.unref();
+  healthTimer = setInterval(() => {
+    if (state !== 'closed') void checkHealth();
+  }, deps.checkIntervalMs ?? 5000);
+  healthTimer.unref();
   log.info({ version, policy, promotionMetric, runs: registry.list().length }, 'trainer started');
 
   const trainer: Trainer = {
@@ -363,6 +540,7 @@ export async function startTrainer(deps: TrainerDeps): Promise<Trainer> {
           : null,
         queued: queued ? { runId: queued.def.runId, requests: queued.requests } : null,
         policy,
+        health: currentHealth(),
       };
     },
 
@@ -388,15 +566,29 @@ export async function startTrainer(deps: TrainerDeps): Promise<Trainer> {
       state = 'closed';
       queued = null;
       if (timer) clearInterval(timer);
+      if (healthTimer) clearInterval(healthTimer);
+      reportHealth();
       // A run in progress finishes (its record must not stay `running`); nothing new starts.
       await running?.done;
+      await checking;
       await tracker?.stop();
       if (ownProducer) await producer.disconnect().catch(() => undefined);
       await admin.disconnect().catch(() => undefined);
+      if (probeConnected) await probeAdmin.disconnect().catch(() => undefined);
+      healthRegistry.remove(TRAINER_HEALTH_COMPONENT);
+      metrics.healthy.set(0);
       log.info('trainer stopped');
     },
   };
   return trainer;
+}
+
+function withDeadline<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** When a run last finished (or started, while it has not): what the policy's intervals count from. */

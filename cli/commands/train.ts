@@ -10,6 +10,12 @@ function wholeNumber(min: number) {
   };
 }
 
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number');
+  return n;
+}
+
 /** `recostream train`: one training run now. */
 export function trainCommand(): Command {
   return new Command('train')
@@ -127,9 +133,18 @@ export function trainerCommand(): Command {
         .default('auto'),
     )
     .addOption(
-      new Option('--check-interval <seconds>', 'how often the policy and the active version are checked')
+      new Option(
+        '--check-interval <seconds>',
+        'how often the policy, the active version and the health checks run',
+      )
         .argParser(wholeNumber(1))
         .default(5),
+    )
+    .addOption(
+      new Option(
+        '--health-port <port>',
+        'serve GET /health (503 while the trainer cannot train, with the reasons) and GET /metrics on 127.0.0.1:<port>',
+      ).argParser(port),
     )
     .addHelpText(
       'after',
@@ -138,7 +153,12 @@ Reads KAFKA_BROKERS, SCHEMA_REGISTRY_URL, REDIS_URL (follows the active feature 
 how a separate \`recostream api\` reaches this trainer), CLICKHOUSE_URL (unset: the embedded chDB
 in DATA_DIR/clickhouse, which this process then owns, running the ClickHouse sink too), DATA_DIR
 (models in DATA_DIR/models) and the TRAIN_* variables. \`recostream up\` runs the trainer itself.
-Policies, snapshot, promotion: docs/TRAINING.md.`,
+
+--health-port answers 200 while the trainer can train: Kafka, the schema registry, ClickHouse and
+Redis answer, a ClickHouse sink consumes, and the active version's feature topics are tailed; 503
+otherwise, with every reason. A run that fails to start (its inputs unreadable) keeps it 503 until
+all of them answer again; a ClickHouse sink running in this process counts too.
+Policies, snapshot, promotion: docs/TRAINING.md; health and metrics: docs/OPERATIONS.md.`,
     )
     .action(
       async (raw: {
@@ -152,6 +172,7 @@ Policies, snapshot, promotion: docs/TRAINING.md.`,
         seed: number;
         sink: string;
         checkInterval: number;
+        healthPort?: number;
       }) => {
         const { runTrainerCommand } = await import('../train/daemon.js');
         await runTrainerCommand(raw);

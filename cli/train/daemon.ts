@@ -1,12 +1,16 @@
+import { clickhouseProbe, registryProbe, type ReadinessProbe } from '../../api/readiness.js';
 import { loadConfig } from '../../lib/config.js';
+import { health } from '../../lib/health.js';
 import { createKafka } from '../../lib/kafka.js';
 import { logger as rootLogger } from '../../lib/logger.js';
 import { createRedis } from '../../lib/redis.js';
 import { AvroSerde } from '../../schemas/serde.js';
+import type { HealthCheck } from '../../training/health.js';
 import { isPromotionMetric } from '../../training/runs/record.js';
 import { isModelKind } from '../../training/trainer-client.js';
-import { startTrainer } from '../../training/trainer.js';
+import { startTrainer, TRAINER_HEALTH_COMPONENT } from '../../training/trainer.js';
 import { policyFromConfig } from '../../training/trigger/policy.js';
+import { serveHealth } from '../health-server.js';
 import { untilSignal } from '../process/common.js';
 import { openTrainingClickHouse } from './clickhouse.js';
 
@@ -21,6 +25,13 @@ export interface TrainerCommandOptions {
   seed: number;
   sink: string;
   checkInterval: number;
+  /** Serve GET /health and GET /metrics on 127.0.0.1 at this port. */
+  healthPort?: number;
+}
+
+/** One of the API's readiness probes as a trainer health check. */
+function dependencyCheck(probe: ReadinessProbe, what: string): HealthCheck {
+  return { name: probe.name, failure: `${what} unreachable`, check: () => probe.check() };
 }
 
 /** `recostream trainer`: the daemon until SIGINT/SIGTERM (a run in progress finishes first). */
@@ -38,15 +49,22 @@ export async function runTrainerCommand(opts: TrainerCommandOptions): Promise<vo
     maxIntervalHours: opts.maxInterval ?? config.training.maxIntervalHours,
   });
 
+  // Up before the trainer connects to anything: a start that hangs on an unreachable dependency
+  // answers 503 `starting` instead of refusing connections, and a port in use stops it at once.
+  health.report(TRAINER_HEALTH_COMPONENT, false, 'starting', { version: config.featureVersion });
+  const server =
+    opts.healthPort === undefined ? undefined : await serveHealth(opts.healthPort, () => health.status());
+
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'recostream-trainer', logger: log });
   const serde = new AvroSerde({ url: config.schemaRegistryUrl });
   const admin = kafka.admin();
-  await admin.connect();
   const closers: (() => Promise<unknown>)[] = [() => admin.disconnect()];
   const close = async () => {
     for (const c of closers) await c().catch((err: unknown) => log.warn({ err }, 'close failed'));
+    server?.close();
   };
   try {
+    await admin.connect();
     const redis = config.redisUrl ? createRedis(config.redisUrl, log) : undefined;
     if (redis) closers.push(async () => redis.quit().catch(() => redis.disconnect()));
     const clickhouse = await openTrainingClickHouse({
@@ -78,6 +96,10 @@ export async function runTrainerCommand(opts: TrainerCommandOptions): Promise<vo
         seed: opts.seed,
       },
       checkIntervalMs: opts.checkInterval * 1000,
+      checks: [
+        dependencyCheck(registryProbe(config.schemaRegistryUrl), 'schema registry'),
+        dependencyCheck(clickhouseProbe(clickhouse.labels), 'clickhouse'),
+      ],
     });
     closers.unshift(() => trainer.close());
     if (redis) {
@@ -87,7 +109,21 @@ export async function runTrainerCommand(opts: TrainerCommandOptions): Promise<vo
     }
     const signal = await untilSignal();
     log.info({ signal, running: trainer.status().running?.runId ?? null }, 'stopping the trainer');
+    // The stop waits for a run in progress, however long; a second signal is the way out (the
+    // next start marks that run failed).
+    const again = (second: NodeJS.Signals) => {
+      log.warn({ signal: second }, 'second signal: exiting now');
+      rootLogger.flush();
+      process.exit(130);
+    };
+    process.once('SIGINT', again);
+    process.once('SIGTERM', again);
   } finally {
     await close();
   }
+  log.info('trainer process stopped');
+  // kafkajs can leave a connection open after the broker was restarted under it, which would keep
+  // the process alive after a clean stop (as it did `recostream process`).
+  await new Promise<void>((resolve) => rootLogger.flush(() => resolve()));
+  process.exit(0);
 }

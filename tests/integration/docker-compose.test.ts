@@ -166,12 +166,21 @@ describe.each(resolvedModels())('docker-compose.yml ($tool)', ({ model }) => {
       'topology',
       'trainer',
     ]);
-    for (const name of ['kafka', 'schema-registry', 'redis', 'clickhouse', 'processor', 'sink', 'api'])
+    for (const name of [
+      'kafka',
+      'schema-registry',
+      'redis',
+      'clickhouse',
+      'processor',
+      'sink',
+      'trainer',
+      'api',
+    ])
       expect(services[name]!.healthcheck, name).toBeDefined();
     expect(services.processor!.deploy?.replicas).toBe(2);
     expect(commandWords(services.redis!)).toEqual(expect.arrayContaining(['--appendonly', 'yes']));
     // The healthchecks of services with no API ask the port the service serves its health on.
-    for (const name of ['processor', 'sink']) {
+    for (const name of ['processor', 'sink', 'trainer']) {
       const port = flag(commandWords(services[name]!), '--health-port');
       expect(port, name).toBeDefined();
       expect(healthcheckText(services[name]!), name).toContain(`127.0.0.1:${port}/health`);

@@ -42,6 +42,8 @@ export class ChangeTracker {
   private readonly log: Logger;
   private consumer: Consumer | null = null;
   private lastChange: number | null = null;
+  /** Set while kafkajs restarts a crashed consumer (or after it gave up): nothing is counted then. */
+  private consumerError: string | null = null;
 
   constructor(private readonly opts: ChangeTrackerOptions) {
     this.topics = [userFeaturesTopic(opts.featureVersion), itemFeaturesTopic(opts.featureVersion)];
@@ -68,6 +70,11 @@ export class ChangeTracker {
 
   get running(): boolean {
     return this.consumer !== null;
+  }
+
+  /** Why the consumer is not consuming although started (crashed, restarting), or null. */
+  get error(): string | null {
+    return this.consumerError;
   }
 
   /** Positions the group at the baseline and starts consuming; throws when a topic is missing. */
@@ -102,12 +109,19 @@ export class ChangeTracker {
       allowAutoTopicCreation: false,
       maxWaitTimeInMs: 500,
     });
-    consumer.on(consumer.events.CRASH, (e) =>
-      this.log.error(
-        { err: e.payload.error.message, restart: e.payload.restart },
-        'change tracker consumer crashed',
-      ),
-    );
+    consumer.on(consumer.events.CRASH, (e) => {
+      const { error, restart } = e.payload;
+      this.consumerError = `Kafka consumer ${restart ? 'restarting after' : 'stopped by'}: ${error.message}`;
+      this.log.error({ err: error.message, restart }, 'change tracker consumer crashed');
+      // Not running any more: the trainer's next check starts a new tracker from the baseline.
+      if (!restart && this.consumer === consumer) {
+        this.consumer = null;
+        void consumer.disconnect().catch(() => undefined);
+      }
+    });
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      this.consumerError = null;
+    });
     await consumer.connect();
     try {
       for (const topic of this.topics) await consumer.subscribe({ topic, fromBeginning: true });
@@ -155,6 +169,7 @@ export class ChangeTracker {
   async stop(): Promise<void> {
     const consumer = this.consumer;
     this.consumer = null;
+    this.consumerError = null;
     await consumer?.disconnect().catch(() => undefined);
   }
 }

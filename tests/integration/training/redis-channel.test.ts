@@ -56,6 +56,7 @@ const recordingTrainer: Trainer = {
     running: null,
     queued: null,
     policy: { minChangedEntities: 1, minIntervalMs: 0, maxIntervalMs: 1 },
+    health: { healthy: true, reason: null, checks: {} },
   }),
   getRun: (id) => (id === 'run-1' ? run('run-1', 'succeeded') : null),
   listRuns: (limit = 50) => [run('run-2', 'queued'), run('run-1', 'succeeded')].slice(0, limit),
