@@ -6,6 +6,14 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
  */
 export const metricsRegistry = new Registry();
 
+/**
+ * The metric registered under `name`, else a new one from `create`: a part started twice in one
+ * process (tests, `up` restarting it) must not register the same name again, which prom-client refuses.
+ */
+export function getOrCreate<T>(registry: Registry, name: string, create: () => T): T {
+  return (registry.getSingleMetric(name) as T | undefined) ?? create();
+}
+
 const processorLabels = ['processor', 'version'] as const;
 
 export const processorMetrics = {

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { metricsRegistry } from '../lib/metrics.js';
+import { getOrCreate, metricsRegistry } from '../lib/metrics.js';
 
 /**
  * The trainer's Prometheus metrics, in the process's shared registry by default: the API's
@@ -16,10 +16,6 @@ export interface TrainerMetrics {
   changedEntities: Gauge<'version'>;
   lastRunTimestamp: Gauge<'status'>;
   healthy: Gauge;
-}
-
-function getOrCreate<T>(registry: Registry, name: string, create: () => T): T {
-  return (registry.getSingleMetric(name) as T | undefined) ?? create();
 }
 
 export function trainerMetrics(registry: Registry = metricsRegistry): TrainerMetrics {

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { metricsRegistry } from '../../lib/metrics.js';
+import { getOrCreate, metricsRegistry } from '../../lib/metrics.js';
 
 /**
  * The sink's Prometheus metrics. They live in the process's shared registry (lib/metrics.ts) by
@@ -15,10 +15,6 @@ export interface SinkMetrics {
   lag: Gauge<'topic' | 'partition'>;
   pendingRows: Gauge;
   healthy: Gauge;
-}
-
-function getOrCreate<T>(registry: Registry, name: string, create: () => T): T {
-  return (registry.getSingleMetric(name) as T | undefined) ?? create();
 }
 
 export function sinkMetrics(registry: Registry = metricsRegistry): SinkMetrics {
