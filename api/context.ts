@@ -8,6 +8,7 @@ import type { AvroSerde } from '../schemas/serde.js';
 import type { ReadOnlyClickHouse } from '../sinks/clickhouse/query.js';
 import type { FeatureReader } from '../sinks/redis/reader.js';
 import type { Authenticator } from './auth.js';
+import type { MetricsExposition, MetricsExpositionFactory } from './cluster/metrics.js';
 import type { RecordProducer, TrainerClient, UploadReplayer } from './ports.js';
 import type { ReadinessProbe } from './readiness.js';
 import type { ItemRecommender, PurchaseHistory, ServedModelSource } from './recommend/types.js';
@@ -29,6 +30,11 @@ export interface ApiSettings {
   rateLimit: { max: number; timeWindowMs: number } | false;
   /** The stricter limit of the expensive routes (SQL, uploads, training triggers). */
   expensiveRateLimit: { max: number; timeWindowMs: number } | false;
+  /**
+   * Where the rate limits count: in this process, or in Redis (`rs:rate-limit:*`), shared
+   * by every process serving the API — the workers of `recostream api --workers`, or replicas.
+   */
+  rateLimitStore: 'memory' | 'redis';
   /** Origins allowed by CORS; empty: CORS off (no CORS headers at all). */
   corsOrigins: string[];
   /** POST /v1/sql limits (the request may ask for less, never more). */
@@ -54,6 +60,7 @@ export const DEFAULT_API_SETTINGS: ApiSettings = {
   sqlTimeoutMs: 30_000,
   dependencyTimeoutMs: 5_000,
   logRequests: true,
+  rateLimitStore: 'memory',
 };
 
 /**
@@ -95,6 +102,11 @@ export interface ApiDeps {
   health?: HealthRegistry;
   /** Pipeline metrics served at /metrics besides the HTTP ones; default: lib/metrics.ts. */
   metrics?: Registry;
+  /**
+   * How /metrics renders the API's registries; default: this process's own. The workers of
+   * `recostream api --workers` pass api/cluster/metrics.ts' aggregation over all workers.
+   */
+  metricsExposition?: MetricsExpositionFactory;
   /** Extra readiness probes (besides Kafka, registry, Redis, ClickHouse). */
   probes?: ReadinessProbe[];
 }
@@ -108,6 +120,8 @@ export interface ApiClients {
   purchases: PurchaseHistory;
   health: HealthRegistry;
   metrics: Registry;
+  /** The text GET /metrics serves: the HTTP and pipeline registries (of every worker). */
+  metricsText: MetricsExposition;
   probes: ReadinessProbe[];
 }
 

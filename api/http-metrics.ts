@@ -35,11 +35,16 @@ class RouteLatencyHistogram {
   readonly help = HELP;
   readonly type = 'histogram';
   readonly aggregator = 'sum';
-  private readonly series = new Map<string, Series>();
+  private readonly series: Series[] = [];
+  /** method → route → status → series: lookups of strings Fastify already holds, no key built per request. */
+  private readonly index = new Map<string, Map<string, Map<number, Series>>>();
 
   observe(method: string, route: string, status: number, seconds: number): void {
-    const key = `${method} ${status} ${route}`;
-    let s = this.series.get(key);
+    let byRoute = this.index.get(method);
+    if (!byRoute) this.index.set(method, (byRoute = new Map()));
+    let byStatus = byRoute.get(route);
+    if (!byStatus) byRoute.set(route, (byStatus = new Map()));
+    let s = byStatus.get(status);
     if (!s) {
       s = {
         labels: { method, route, status_code: String(status) },
@@ -47,7 +52,8 @@ class RouteLatencyHistogram {
         sum: 0,
         count: 0,
       };
-      this.series.set(key, s);
+      byStatus.set(status, s);
+      this.series.push(s);
     }
     let b = 0;
     while (b < BUCKETS.length && seconds > BUCKETS[b]!) b++;
@@ -65,7 +71,7 @@ class RouteLatencyHistogram {
     values: MetricValueWithName<string>[];
   }> {
     const values: MetricValueWithName<string>[] = [];
-    for (const s of this.series.values()) {
+    for (const s of this.series) {
       let cumulative = 0;
       for (let b = 0; b <= BUCKETS.length; b++) {
         cumulative += s.counts[b]!;

@@ -1,4 +1,4 @@
-import type { Kafka, Producer } from 'kafkajs';
+import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import type { AvroSerde } from '../schemas/serde.js';
 import { SchemaValidationError } from '../schemas/serde.js';
 import type { RecordName, RecordTypes } from '../schemas/types.js';
@@ -25,6 +25,8 @@ export class KafkaRecordProducer implements RecordProducer {
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
+      // The default partitioner, named: without it kafkajs warns about its v2 change at every start.
+      createPartitioner: Partitioners.DefaultPartitioner,
     });
     await producer.connect();
     return new KafkaRecordProducer(producer, serde);

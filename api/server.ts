@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
@@ -9,10 +8,12 @@ import Fastify, { LogController, type FastifyInstance, type FastifyRequest } fro
 import { health as processHealth } from '../lib/health.js';
 import { metricsRegistry } from '../lib/metrics.js';
 import { createAuthenticator } from './auth.js';
+import { localMetricsExposition } from './cluster/metrics.js';
 import { DEFAULT_API_SETTINGS, type ApiClients, type ApiDeps, type ApiSettings } from './context.js';
 import { errorBody, handleError } from './errors.js';
 import { createHttpMetrics, type HttpMetrics } from './http-metrics.js';
 import { guardJsonDepth } from './json-body.js';
+import { requestIdGenerator } from './request-id.js';
 import { responseHeadersHook, securityHeaders } from './security-headers.js';
 import { clickhouseProbe, kafkaProbe, redisProbe, registryProbe } from './readiness.js';
 import { PopularityRecommender, RedisPopularItems } from './recommend/popularity.js';
@@ -48,25 +49,14 @@ export type Api = FastifyInstance & {
   readonly routes: readonly ApiRoute[];
 };
 
-/** A client-sent request id is kept when it is short and plain; otherwise a fresh UUID. */
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
-function requestId(request: { headers: Record<string, string | string[] | undefined> }): string {
-  const given = request.headers['x-request-id'];
-  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-}
-
 /**
  * The route groups with their clients: `clients` is decorated inside this scope only, so the
  * documentation routes and plugins outside it never see the clients.
  */
-const apiScope: FastifyPluginAsyncTypebox<{ clients: ApiClients; http: HttpMetrics }> = async (
-  app,
-  options,
-) => {
+const apiScope: FastifyPluginAsyncTypebox<{ clients: ApiClients }> = async (app, options) => {
   app.decorate('clients', options.clients);
   await app.register(healthRoutes);
-  await app.register(metricsRoutes, { http: options.http });
+  await app.register(metricsRoutes);
   await app.register(featureRoutes);
   await app.register(eventRoutes);
   await app.register(catalogRoutes);
@@ -78,8 +68,9 @@ const apiScope: FastifyPluginAsyncTypebox<{ clients: ApiClients; http: HttpMetri
   await app.register(dashboardRoutes);
 };
 
-function defaultClients(deps: ApiDeps, settings: ApiSettings): ApiClients {
+function defaultClients(deps: ApiDeps, settings: ApiSettings, http: HttpMetrics): ApiClients {
   const log = deps.logger.child({ part: 'api' });
+  const metrics = deps.metrics ?? metricsRegistry;
   const popularity = new PopularityRecommender(new RedisPopularItems(deps.redis));
   const recommender =
     deps.recommender ??
@@ -100,7 +91,8 @@ function defaultClients(deps: ApiDeps, settings: ApiSettings): ApiClients {
       deps.purchases ??
       redisPurchases(deps.redis, log, deps.clickhouse ? clickhousePurchases(deps.clickhouse, log) : null),
     health: deps.health ?? processHealth,
-    metrics: deps.metrics ?? metricsRegistry,
+    metrics,
+    metricsText: (deps.metricsExposition ?? localMetricsExposition)([http.registry, metrics]),
     probes,
   };
 }
@@ -111,15 +103,15 @@ function defaultClients(deps: ApiDeps, settings: ApiSettings): ApiClients {
  */
 export async function buildApi(deps: ApiDeps, overrides: Partial<ApiSettings> = {}): Promise<Api> {
   const settings: ApiSettings = { ...DEFAULT_API_SETTINGS, ...overrides };
-  const clients = defaultClients(deps, settings);
   const http = createHttpMetrics();
+  const clients = defaultClients(deps, settings, http);
   const routes: ApiRoute[] = [];
 
   const app = Fastify({
     loggerInstance: deps.logger.child({ part: 'api' }),
     // Completed requests are logged by the onResponse hook below (one line, with the route).
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
-    genReqId: requestId,
+    genReqId: requestIdGenerator(),
     bodyLimit: settings.bodyLimitBytes,
     return503OnClosing: true,
     routerOptions: { maxParamLength: 600 },
@@ -201,6 +193,7 @@ export async function buildApi(deps: ApiDeps, overrides: Partial<ApiSettings> = 
       global: true,
       max: settings.rateLimit.max,
       timeWindow: settings.rateLimit.timeWindowMs,
+      ...(settings.rateLimitStore === 'redis' ? { redis: deps.redis, nameSpace: 'rs:rate-limit:' } : {}),
       // Probes and scrapes are never throttled.
       allowList: (request) =>
         request.url === '/health' || request.url === '/ready' || request.url === '/metrics',
@@ -235,7 +228,7 @@ export async function buildApi(deps: ApiDeps, overrides: Partial<ApiSettings> = 
     await Promise.all(clients.probes.map((p) => p.close?.()));
   });
 
-  await app.register(apiScope, { clients, http });
+  await app.register(apiScope, { clients });
   await app.ready();
   return Object.assign(app, { settings, routes }) as unknown as Api;
 }

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import cluster from 'node:cluster';
 import { Command } from 'commander';
 import { registerCommands } from './commands/index.js';
 import { reportFatal } from './fatal.js';
@@ -20,4 +21,9 @@ const program = new Command('recostream')
 
 registerCommands(program);
 
-program.parseAsync(process.argv).catch(reportFatal);
+program.parseAsync(process.argv).catch((err: unknown) => {
+  reportFatal(err);
+  // A cluster worker (`recostream api --workers`) is kept alive by its IPC channel: it ends itself
+  // so that the primary sees the failure.
+  if (cluster.isWorker) process.exit();
+});

@@ -1,14 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { bearerSecurity, errorResponses } from '../http-schemas/common.js';
-import type { HttpMetrics } from '../http-metrics.js';
 
 /**
  * GET /metrics in the Prometheus text format: the API's own HTTP metrics and the pipeline's
- * (processors, sink) from the shared registry. Guarded by API_READ_KEY when set.
+ * (processors, sink) from the shared registry — summed over the workers of `recostream api
+ * --workers` (api/cluster/metrics.ts). Guarded by API_READ_KEY when set.
  */
-export const metricsRoutes: FastifyPluginAsyncTypebox<{ http: HttpMetrics }> = async (app, options) => {
-  const { auth, metrics } = app.clients;
+export const metricsRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { auth, metrics, metricsText } = app.clients;
 
   app.get(
     '/metrics',
@@ -22,8 +22,7 @@ export const metricsRoutes: FastifyPluginAsyncTypebox<{ http: HttpMetrics }> = a
       },
     },
     async (_request, reply) => {
-      const [own, shared] = await Promise.all([options.http.registry.metrics(), metrics.metrics()]);
-      return reply.type(metrics.contentType).send(`${own}\n${shared}`);
+      return reply.type(metrics.contentType).send(await metricsText());
     },
   );
 };

@@ -1,16 +1,5 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
-
-function port(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('not a TCP port');
-  return n;
-}
-
-function nonNegativeInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number');
-  return n;
-}
+import { Command, Option } from 'commander';
+import { nonNegativeInteger, port, positiveInteger } from './option-parsers.js';
 
 /** `recostream api`: the Fastify server alone, against the configured Kafka, registry and Redis. */
 export function apiCommand(): Command {
@@ -32,6 +21,15 @@ export function apiCommand(): Command {
         .default(100_000),
     )
     .addOption(new Option('--quiet-requests', 'log failed requests only (not every completed request)'))
+    .addOption(
+      new Option(
+        '--workers <n>',
+        'serve from n processes sharing the port (one per core pays off: a lookup is CPU-bound); ' +
+          'rate limits are then counted in Redis',
+      )
+        .argParser(positiveInteger)
+        .default(1),
+    )
     .addHelpText(
       'after',
       `
@@ -47,15 +45,26 @@ Routes, limits and examples: docs/API.md.`,
         corsOrigin?: string;
         rateLimit: number;
         quietRequests?: boolean;
+        workers: number;
       }) => {
+        const { default: cluster } = await import('node:cluster');
         const { loadConfig } = await import('../../lib/config.js');
         const { createLogger } = await import('../../lib/logger.js');
         const { wireApi } = await import('../../api/wiring.js');
         const { startApi } = await import('../../api/server.js');
-        const { untilSignal } = await import('../process/common.js');
+        const { stopAndExit, untilSignal } = await import('../process/common.js');
         const config = loadConfig();
         const logger = createLogger('recostream-api');
+        if (opts.workers > 1 && cluster.isPrimary) {
+          const { superviseApiWorkers } = await import('../../api/cluster/supervisor.js');
+          const code = await superviseApiWorkers({ workers: opts.workers, logger });
+          logger.flush();
+          process.exit(code);
+        }
+        const clustered = cluster.isWorker;
+        const { workerMetricsExposition } = await import('../../api/cluster/metrics.js');
         const wired = await wireApi(config, logger);
+        if (clustered) wired.deps.metricsExposition = workerMetricsExposition;
         let running;
         try {
           running = await startApi(wired.deps, {
@@ -70,6 +79,7 @@ Routes, limits and examples: docs/API.md.`,
                 : [],
               rateLimit: opts.rateLimit === 0 ? false : { max: opts.rateLimit, timeWindowMs: 60_000 },
               logRequests: !opts.quietRequests,
+              rateLimitStore: clustered ? 'redis' : 'memory',
             },
           });
         } catch (err) {
@@ -78,8 +88,11 @@ Routes, limits and examples: docs/API.md.`,
         }
         const signal = await untilSignal();
         logger.info({ signal }, 'stopping: draining requests, then flushing the producer');
-        await running.close();
-        await wired.close();
+        // Exits explicitly: a client left connecting to a restarted broker must not keep it alive.
+        await stopAndExit(async () => {
+          await running.close();
+          await wired.close();
+        }, logger);
       },
     );
 }

@@ -1,16 +1,5 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
-
-function port(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number');
-  return n;
-}
-
-function positive(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of at least 1');
-  return n;
-}
+import { Command, Option } from 'commander';
+import { port, positiveInteger } from './option-parsers.js';
 
 export function processCommand(): Command {
   return new Command('process')
@@ -26,7 +15,7 @@ export function processCommand(): Command {
     .addOption(new Option('--version <v>', 'feature version to compute (default: FEATURE_VERSION)'))
     .addOption(
       new Option('--concurrency <n>', 'partitions each processor works on at the same time')
-        .argParser(positive)
+        .argParser(positiveInteger)
         .default(2),
     )
     .addOption(
@@ -34,7 +23,7 @@ export function processCommand(): Command {
         '--session-timeout <ms>',
         'how long the group waits for a silent (dead) instance before moving its partitions',
       )
-        .argParser(positive)
+        .argParser(positiveInteger)
         .default(30_000),
     )
     .addOption(

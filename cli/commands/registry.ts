@@ -1,10 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
-
-function port(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('not a TCP port');
-  return n;
-}
+import { port } from './option-parsers.js';
 
 function brokerList(value: string): string[] {
   const list = value

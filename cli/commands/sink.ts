@@ -1,16 +1,5 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
-
-function nonNegativeInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number');
-  return n;
-}
-
-function positiveInteger(value: string): number {
-  const n = nonNegativeInteger(value);
-  if (n < 1) throw new InvalidArgumentError('must be at least 1');
-  return n;
-}
+import { Command, Option } from 'commander';
+import { nonNegativeInteger, positiveInteger } from './option-parsers.js';
 
 export function sinkCommand(): Command {
   const cmd = new Command('sink').description('Run a sink that stores topics outside Kafka');

@@ -1,16 +1,5 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
-
-function positiveInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive whole number');
-  return n;
-}
-
-function positiveNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number');
-  return n;
-}
+import { Command, Option } from 'commander';
+import { positiveInteger, positiveNumber } from './option-parsers.js';
 
 export function sqlCommand(): Command {
   return new Command('sql')

@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { port } from './option-parsers.js';
 
 const MODELS = ['popularity', 'mf', 'als', 'ranker'];
 
@@ -8,12 +9,6 @@ function wholeNumber(min: number) {
     if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`must be a whole number ≥ ${min}`);
     return n;
   };
-}
-
-function port(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number');
-  return n;
 }
 
 /** `recostream train`: one training run now. */

@@ -1,16 +1,5 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
-
-function port(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('not a TCP port');
-  return n;
-}
-
-function positiveInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of at least 1');
-  return n;
-}
+import { Command, Option } from 'commander';
+import { port, positiveInteger } from './option-parsers.js';
 
 /** `recostream up`: the whole pipeline on one machine, in one process. */
 export function upCommand(): Command {

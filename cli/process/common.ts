@@ -49,9 +49,3 @@ export async function stopAndExit(stop: () => Promise<void>, logger: Logger): Pr
   await new Promise<void>((resolve) => logger.flush(() => resolve()));
   process.exit(0);
 }
-
-export function positiveInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`must be a whole number of at least 1 (got ${value})`);
-  return n;
-}
