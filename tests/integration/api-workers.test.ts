@@ -153,13 +153,15 @@ describe('recostream api --workers', () => {
     const taken = net.createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
     const busy = (taken.address() as net.AddressInfo).port;
+    const failing = spawnCli(['api', '--port', String(busy), '--workers', '2'], stack.env({}));
     try {
-      const failing = spawnCli(['api', '--port', String(busy), '--workers', '2'], stack.env({}));
       const exit = await failing.exited;
       expect(exit.code).not.toBe(0);
       expect(failing.output()).toMatch(/EADDRINUSE/);
       expect(failing.output()).toContain('exited before it listened');
     } finally {
+      // Its workers exit with it (their IPC channel closes).
+      await failing.kill('SIGKILL');
       taken.close();
     }
   }, 120_000);
