@@ -19,10 +19,8 @@
  * machine those decide the figures.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import type { Redis } from 'ioredis';
 import { startProcessors } from '../processors/start.js';
@@ -32,33 +30,29 @@ import { makeDataset } from '../tests/harness/dataset.js';
 import { produceInteractions, produceItems, waitForCaughtUp } from '../tests/harness/kafka-io.js';
 import { freePort } from '../embedded/redis/launcher.js';
 import { startApiStack } from '../tests/harness/api-stack.js';
+import { spawnCli, type ChildHandle } from '../tests/harness/processes.js';
 import type { LoadResult, LoadSpec } from './http-load.js';
+import { processTreeCpuSeconds, machineTicks, stealBetween } from './support/cpu.js';
+import { benchOptions } from './support/options.js';
 import { machine } from './support/report.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 
-const { values } = parseArgs({
-  options: {
-    users: { type: 'string', default: '5000' },
-    items: { type: 'string', default: '2000' },
-    events: { type: 'string', default: '50000' },
-    duration: { type: 'string', default: '20' },
-    connections: { type: 'string', default: '64' },
-    batch: { type: 'string', default: '100' },
-    client: { type: 'string', default: 'http-load' },
-    // The API in 1 process, then in one worker per core (`recostream api --workers`).
-    workers: { type: 'string', default: [...new Set([1, os.availableParallelism()])].join(',') },
-  },
+const options = benchOptions({
+  users: 5000,
+  items: 2000,
+  events: 50000,
+  duration: 20,
+  connections: 64,
+  batch: 100,
+  client: 'http-load',
+  // The API in 1 process, then in one worker per core (`recostream api --workers`).
+  workers: [...new Set([1, os.availableParallelism()])].join(','),
 });
-const users = Number(values.users);
-const items = Number(values.items);
-const events = Number(values.events);
-const duration = Number(values.duration);
-const connections = Number(values.connections);
-const batchSize = Number(values.batch);
-const client = values.client;
+const { users, items, events, duration, connections, client } = options;
+const batchSize = options.batch;
 if (client !== 'http-load' && client !== 'autocannon') throw new Error('--client: http-load or autocannon');
-const workerCounts = values.workers.split(',').map(Number);
+const workerCounts = options.workers.split(',').map(Number);
 if (workerCounts.length === 0 || !workerCounts.every((n) => Number.isInteger(n) && n >= 1)) {
   throw new Error('--workers: a comma-separated list of whole numbers >= 1');
 }
@@ -81,49 +75,22 @@ function random<T>(list: readonly T[]): T {
   return list[Math.floor(Math.random() * list.length)]!;
 }
 
-interface ChildHandle {
-  child: ChildProcess;
-  output(): string;
-  stop(): Promise<void>;
-}
-
 /**
  * `recostream api` as a child process, from the sources; API_NODE_ARGS adds node flags
- * (`API_NODE_ARGS=--cpu-prof` profiles the server; the profile is written when it exits).
+ * (`API_NODE_ARGS=--cpu-prof` profiles the server and its workers; a profile is written at exit).
  */
 function startServer(port: number, workers: number, env: Record<string, string>): ChildHandle {
-  const nodeArgs = (process.env.API_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(
-    process.execPath,
-    [
-      ...nodeArgs,
-      '--import',
-      'tsx',
-      'cli/main.ts',
-      'api',
-      '--port',
-      String(port),
-      '--rate-limit',
-      '0',
-      '--quiet-requests',
-      '--workers',
-      String(workers),
-    ],
-    { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  const lines: string[] = [];
-  const keep = (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean).slice(-50));
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return {
-    child,
-    output: () => lines.slice(-50).join('\n'),
-    async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
+  const args = [
+    'api',
+    '--port',
+    String(port),
+    '--rate-limit',
+    '0',
+    '--quiet-requests',
+    '--workers',
+    String(workers),
+  ];
+  return spawnCli(args, env, { nodeArgs: (process.env.API_NODE_ARGS ?? '').split(' ').filter(Boolean) });
 }
 
 async function waitForHttp(url: string, child: ChildHandle): Promise<void> {
@@ -142,46 +109,6 @@ async function waitForHttp(url: string, child: ChildHandle): Promise<void> {
   }
 }
 
-/** CPU seconds a process used so far (utime + stime from /proc), or null where there is no /proc. */
-function ownCpuSeconds(pid: number): number | null {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * CPU seconds of a process and its children (the workers of `recostream api --workers`), or null
- * where there is no /proc. A worker that exited during the phase takes its seconds with it.
- */
-function processCpuSeconds(pid: number | undefined): number | null {
-  if (pid === undefined) return null;
-  const own = ownCpuSeconds(pid);
-  if (own === null) return null;
-  let children: number[] = [];
-  try {
-    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
-      .split(' ')
-      .filter(Boolean)
-      .map(Number);
-  } catch {
-    // no children file: the process alone
-  }
-  return children.reduce((sum, child) => sum + (ownCpuSeconds(child) ?? 0), own);
-}
-
-/** The machine's CPU time counters (/proc/stat, all CPUs): total and stolen by the hypervisor. */
-function machineTicks(): { total: number; steal: number } | null {
-  try {
-    const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-    return { total: cpu.slice(0, 8).reduce((a, b) => a + b, 0), steal: cpu[7] ?? 0 };
-  } catch {
-    return null;
-  }
-}
-
 async function redisCpuSeconds(redis: Redis): Promise<number> {
   const info = await redis.info('cpu');
   const field = (name: string) => Number(new RegExp(`(?:^|\\n)${name}:([\\d.]+)`).exec(info)?.[1] ?? 0);
@@ -196,13 +123,13 @@ async function measured(
 ): Promise<Figures> {
   const load0 = os.loadavg()[0]!;
   const ticks0 = machineTicks();
-  const api0 = processCpuSeconds(apiPid);
+  const api0 = processTreeCpuSeconds(apiPid);
   const redis0 = await redisCpuSeconds(redis);
   const bench0 = process.cpuUsage();
   const t0 = performance.now();
   const { clientCpu, ...figures } = await phase();
   const seconds = (performance.now() - t0) / 1000;
-  const api1 = processCpuSeconds(apiPid);
+  const api1 = processTreeCpuSeconds(apiPid);
   const bench = process.cpuUsage(bench0);
   const redis1 = await redisCpuSeconds(redis);
   const ticks1 = machineTicks();
@@ -215,15 +142,15 @@ async function measured(
       bench: (bench.user + bench.system) / 1e6 / seconds,
     },
     load: `${load0.toFixed(1)}–${os.loadavg()[0]!.toFixed(1)}`,
-    steal:
-      ticks0 && ticks1 && ticks1.total > ticks0.total
-        ? (ticks1.steal - ticks0.steal) / (ticks1.total - ticks0.total)
-        : null,
+    steal: stealBetween(ticks0, ticks1),
   };
 }
 
 /** bench/http-floor.ts (Fastify alone, one fixed record) as a child process, listening. */
-async function startFloor(port: number, record: string): Promise<ChildHandle> {
+async function startFloor(
+  port: number,
+  record: string,
+): Promise<{ child: ChildProcess; stop(): Promise<void> }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bench/http-floor.ts', String(port)], {
     cwd: ROOT,
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -241,7 +168,6 @@ async function startFloor(port: number, record: string): Promise<ChildHandle> {
   });
   return {
     child,
-    output: () => output,
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;
@@ -424,7 +350,7 @@ async function main(): Promise<void> {
         ),
       );
       runs.push({ workers, single, batch });
-      await api.stop();
+      await api.kill('SIGTERM');
       api = undefined;
     }
 
@@ -486,7 +412,7 @@ async function main(): Promise<void> {
       `target (>= 10,000 lookups/s, p99 <= 10 ms): ${met ? 'met' : 'not met'} in this run\n`,
     );
   } finally {
-    await api?.stop();
+    await api?.kill('SIGTERM');
     await s.stop();
   }
 }

@@ -19,14 +19,22 @@ export interface ChildHandle {
 /**
  * Runs `recostream <args>` from the sources (node --import tsx cli/main.ts) as a child process,
  * with `env` added to this process's environment — for tests that SIGKILL a processor or run two
- * of them.
+ * of them, and for benchmarks (`nodeArgs`: node flags such as `--cpu-prof`).
  */
-export function spawnCli(args: string[], env: Record<string, string>): ChildHandle {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+export function spawnCli(
+  args: string[],
+  env: Record<string, string>,
+  options: { nodeArgs?: string[] } = {},
+): ChildHandle {
+  const child = spawn(
+    process.execPath,
+    [...(options.nodeArgs ?? []), '--import', 'tsx', 'cli/main.ts', ...args],
+    {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const lines: string[] = [];
   const keep = (chunk: Buffer) => {
     lines.push(...chunk.toString().split('\n').filter(Boolean));
