@@ -6,6 +6,7 @@ import { logger } from '../../lib/logger.js';
 import { AvroSerde } from '../../schemas/serde.js';
 import { startClickHouseSink, type ClickHouseSink } from '../../sinks/clickhouse/sink.js';
 import { serveHealth } from '../health-server.js';
+import { stopAndExit, untilSignal } from '../process/common.js';
 
 export interface SinkCommandOptions {
   group?: string;
@@ -54,17 +55,13 @@ export async function runClickHouseSinkCommand(opts: SinkCommandOptions): Promis
   const server =
     opts.healthPort === undefined ? undefined : await serveHealth(opts.healthPort, () => sink.health());
 
-  await new Promise<void>((resolve) => {
-    const shutdown = (signal: NodeJS.Signals) => {
-      log.info({ signal }, 'stopping the ClickHouse sink');
-      process.off('SIGINT', shutdown);
-      process.off('SIGTERM', shutdown);
-      resolve();
-    };
-    process.on('SIGINT', shutdown);
-    process.on('SIGTERM', shutdown);
-  });
-  server?.close();
-  await sink.stop();
-  await ch.close();
+  const signal = await untilSignal();
+  log.info({ signal }, 'stopping the ClickHouse sink');
+  // Exits explicitly, like `recostream process`: a kafkajs client left reconnecting to a restarted
+  // broker must not keep the process alive after a clean stop.
+  await stopAndExit(async () => {
+    server?.close();
+    await sink.stop();
+    await ch.close();
+  }, log);
 }
