@@ -63,35 +63,70 @@ export interface BrokerProcess {
   child: ChildProcess;
   /** Resolves when the process has exited. */
   exited: Promise<void>;
+  /** The broker's stdout and stderr lines so far (it logs JSON): what a failing test shows. */
+  lines: string[];
   /** SIGTERM (the broker flushes its logs) and wait for the exit. */
   stop(): Promise<void>;
+  /** SIGKILL, and wait for the exit. */
+  kill(): Promise<void>;
+}
+
+export interface SpawnBrokerOptions {
+  /** Port to listen on; 0 (default): a free one. A restarted broker takes its old port back. */
+  port?: number;
+  /**
+   * Largest file the broker may write (RLIMIT_FSIZE through prlimit, SIGXFSZ ignored), so a write
+   * past it fails with EFBIG: a full disk where no small tmpfs can be mounted.
+   */
+  fileSizeLimit?: number;
 }
 
 /**
- * The embedded broker as a child process (embedded/kafka/main.ts under tsx) on a free port: to
- * SIGKILL it, or to give it a core of its own as in production (the benchmarks). `args` are
- * main.ts's options (`--flush always`, ...).
+ * The embedded broker as a child process (embedded/kafka/main.ts under tsx): to SIGKILL it, to
+ * restart it on its port, to fill its disk, or to give it a core of its own as in production (the
+ * benchmarks). `args` are main.ts's options (`--flush always`, ...).
  */
-export async function spawnBroker(dataDir: string, args: string[] = []): Promise<BrokerProcess> {
-  const child = spawn(
+export async function spawnBroker(
+  dataDir: string,
+  args: string[] = [],
+  options: SpawnBrokerOptions = {},
+): Promise<BrokerProcess> {
+  const node = [
     process.execPath,
-    ['--import', 'tsx', 'embedded/kafka/main.ts', '--data-dir', dataDir, '--port', '0', ...args],
-    { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
+    '--import',
+    'tsx',
+    'embedded/kafka/main.ts',
+    '--data-dir',
+    dataDir,
+    '--port',
+    String(options.port ?? 0),
+    ...args,
+  ];
+  const command =
+    options.fileSizeLimit === undefined
+      ? node
+      : // `trap '' XFSZ` is inherited through exec: the write fails with EFBIG instead of killing.
+        ['sh', '-c', `trap '' XFSZ; exec prlimit --fsize=${options.fileSizeLimit} "$@"`, 'sh', ...node];
+  const child = spawn(command[0]!, command.slice(1), {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: 'warn', LOG_FORMAT: 'json' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  createInterface({ input: child.stderr! }).on('line', (line) => lines.push(line));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const brokers = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).on('line', (line) => {
+      lines.push(line);
       if (line.startsWith(READY_PREFIX)) resolve(line.slice(READY_PREFIX.length).trim());
     });
-    child.once('exit', (code) => reject(new Error(`broker exited with ${code} before it was ready`)));
+    child.once('exit', (code) =>
+      reject(new Error(`broker exited with ${code} before it was ready:\n${lines.join('\n')}`)),
+    );
   });
-  return {
-    brokers,
-    child,
-    exited,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await exited;
-    },
+  const signal = async (name: NodeJS.Signals) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(name);
+    await exited;
   };
+  return { brokers, child, exited, lines, stop: () => signal('SIGTERM'), kill: () => signal('SIGKILL') };
 }

@@ -14,7 +14,7 @@ import { createFeatureReader } from '../../sinks/redis/reader.js';
 import { TOPIC, itemFeaturesTopic, userFeaturesTopic } from '../../topology/topics.js';
 import { rng } from '../harness/dataset.js';
 import { readLatest, readTopic, waitForCaughtUp, waitUntil } from '../harness/kafka-io.js';
-import { spawnCli, type ChildHandle } from '../harness/processes.js';
+import { spawnBroker, spawnCli, type BrokerProcess, type ChildHandle } from '../harness/processes.js';
 import { harnessLogger } from '../harness/stack.js';
 import type { CatalogEntry } from '../oracle/batch-features.js';
 import {
@@ -23,7 +23,6 @@ import {
   type OracleInputs,
 } from '../integration/processors/oracle-check.js';
 import { recordResult, secondsSince } from './results.js';
-import { spawnBrokerOn, type BrokerChild } from './small-disk.js';
 
 /**
  * The broker process (fsync per produce) killed with SIGKILL in the middle of `recostream replay`
@@ -53,7 +52,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe('broker killed with SIGKILL during a replay', () => {
   const children: ChildHandle[] = [];
   const dirs: string[] = [];
-  let broker: BrokerChild | undefined;
+  let broker: BrokerProcess | undefined;
   let registry: RunningRegistry | undefined;
   let redisServer: RedisServerHandle | undefined;
   const clients: Redis[] = [];
@@ -75,7 +74,7 @@ describe('broker killed with SIGKILL during a replay', () => {
       const root = await mkdtemp(path.join(tmpdir(), 'reliability-broker-crash-'));
       dirs.push(root);
       const port = await freePort();
-      broker = await spawnBrokerOn(path.join(root, 'kafka'), undefined, port);
+      broker = await spawnBroker(path.join(root, 'kafka'), ['--flush', 'always'], { port });
       const brokers = `127.0.0.1:${port}`;
       registry = await startRegistry({ port: 0, brokers: [brokers], logger: harnessLogger });
       redisServer = await launchRedis({ dataDir: path.join(root, 'redis'), logger: harnessLogger });
@@ -152,7 +151,7 @@ describe('broker killed with SIGKILL during a replay', () => {
       else await Promise.race([replay.exited, sleep(outage.downMs)]);
       const downS = secondsSince(killedAt);
       const restartAt = performance.now();
-      broker = await spawnBrokerOn(path.join(root, 'kafka'), undefined, port);
+      broker = await spawnBroker(path.join(root, 'kafka'), ['--flush', 'always'], { port });
       const brokerReadyS = secondsSince(restartAt);
 
       const replayExit = await replay.exited;

@@ -21,7 +21,8 @@ import { startBroker, type RunningBroker } from '../../embedded/kafka/index.js';
 import { silentLogger } from '../../lib/logger.js';
 import { readRawTopic, endOffsets } from './raw-topic.js';
 import { recordResult } from './results.js';
-import { mountSmallDisk, spawnBrokerOn, type SmallDisk } from './small-disk.js';
+import { spawnBroker } from '../harness/processes.js';
+import { mountSmallDisk, type SmallDisk } from './small-disk.js';
 
 /**
  * Disk faults under the embedded broker, each on a copy of a data directory written by the broker
@@ -309,7 +310,9 @@ describe('broker disk faults', () => {
       // Ballast that is deleted later to free space (tmpfs); a file-size limit is lifted instead.
       const ballast = path.join(disk.dir, 'ballast');
       if (disk.kind === 'tmpfs') await writeFile(ballast, Buffer.alloc(1024 * 1024));
-      let broker = await spawnBrokerOn(dataDir, disk.kind === 'tmpfs' ? undefined : SIZE);
+      let broker = await spawnBroker(dataDir, ['--flush', 'always'], {
+        fileSizeLimit: disk.kind === 'tmpfs' ? undefined : SIZE,
+      });
       onTestFinished(() => broker.stop());
       const kafka = kafkaAt(broker.brokers);
       const admin = kafka.admin();
@@ -359,7 +362,9 @@ describe('broker disk faults', () => {
 
       // Stopped on the full disk and started again on it: it starts, and serves what it has.
       await broker.stop();
-      broker = await spawnBrokerOn(dataDir, disk.kind === 'tmpfs' ? undefined : SIZE);
+      broker = await spawnBroker(dataDir, ['--flush', 'always'], {
+        fileSizeLimit: disk.kind === 'tmpfs' ? undefined : SIZE,
+      });
       const kafkaFull = kafkaAt(broker.brokers);
       const readAfterRestart = await readRawTopic(kafkaFull, 'filling');
       expect(readAfterRestart.map((r) => `${r.partition}/${r.offset}=${r.value!.toString()}`)).toEqual(
@@ -391,7 +396,7 @@ describe('broker disk faults', () => {
       // Stopped and started once more: nothing corrupted, nothing lost, writes at the next offset.
       await broker.stop();
       const restartedAt = performance.now();
-      broker = await spawnBrokerOn(dataDir);
+      broker = await spawnBroker(dataDir, ['--flush', 'always']);
       try {
         const kafka2 = kafkaAt(broker.brokers);
         const after = await readRawTopic(kafka2, 'filling');

@@ -12,7 +12,7 @@ import { AvroSerde } from '../../schemas/serde.js';
 import { createFeatureReader } from '../../sinks/redis/reader.js';
 import { TOPIC, itemFeaturesTopic, userFeaturesTopic } from '../../topology/topics.js';
 import { endOffsetTotal, produceItems, readLatest, waitForCaughtUp } from '../harness/kafka-io.js';
-import { spawnCli, type ChildHandle } from '../harness/processes.js';
+import { spawnBroker, spawnCli, type BrokerProcess, type ChildHandle } from '../harness/processes.js';
 import { harnessLogger } from '../harness/stack.js';
 import type { CatalogEntry } from '../oracle/batch-features.js';
 import {
@@ -31,7 +31,6 @@ import {
   type Sample,
 } from './load-tools.js';
 import { recordResult, round, secondsSince } from './results.js';
-import { spawnBrokerOn, type BrokerChild } from './small-disk.js';
 
 /**
  * Sustained load on the whole pipeline as `recostream up` runs it, each part its own process:
@@ -84,7 +83,7 @@ function slope(samples: Sample[]): number {
 describe('load: the highest sustainable event rate for 60 s, then twice that for 30 s', () => {
   const children: ChildHandle[] = [];
   const clients: Redis[] = [];
-  let broker: BrokerChild | undefined;
+  let broker: BrokerProcess | undefined;
   let registry: RunningRegistry | undefined;
   let redisServer: RedisServerHandle | undefined;
   let root: string | undefined;
@@ -101,7 +100,9 @@ describe('load: the highest sustainable event rate for 60 s, then twice that for
   it('lag stays bounded at the sustainable rate, grows at twice it and drains; memory stays bounded; nothing lost', async () => {
     const seed = Number(process.env.RELIABILITY_SEED ?? Date.now() % 1_000_000);
     root = await mkdtemp(path.join(tmpdir(), 'reliability-load-'));
-    broker = await spawnBrokerOn(path.join(root, 'kafka'), undefined, await freePort(), 'interval:1000');
+    broker = await spawnBroker(path.join(root, 'kafka'), ['--flush', 'interval:1000'], {
+      port: await freePort(),
+    });
     registry = await startRegistry({ port: 0, brokers: [broker.brokers], logger: harnessLogger });
     redisServer = await launchRedis({ dataDir: path.join(root, 'redis'), logger: harnessLogger });
     const kafka = createKafka({
