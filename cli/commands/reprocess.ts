@@ -50,6 +50,7 @@ stopped. Needs REDIS_URL.`,
         interval: number;
       }) => {
         const { runReprocessCommand } = await import('../process/reprocess.js');
+        const { logger } = await import('../../lib/logger.js');
         await runReprocessCommand({
           version: opts.version,
           switch: opts.switch ?? false,
@@ -57,6 +58,10 @@ stopped. Needs REDIS_URL.`,
           concurrency: opts.concurrency,
           intervalMs: opts.interval,
         });
+        // Exits explicitly, like `recostream process`: a kafkajs client left reconnecting to a
+        // broker restarted under it must not keep the process alive once the work is done.
+        await new Promise<void>((resolve) => logger.flush(() => resolve()));
+        process.exit();
       },
     );
 }
