@@ -10,8 +10,8 @@ import { createKafkaReplaySink } from '../../replay/kafka-sink.js';
 import type { ReplaySink } from '../../replay/sink.js';
 import type { AvroSerde } from '../../schemas/serde.js';
 import type { ReadOnlyClickHouse } from '../../sinks/clickhouse/query.js';
-import { startClickHouseSink, type ClickHouseSink } from '../../sinks/clickhouse/sink.js';
 import { createFeatureReader, type FeatureReader } from '../../sinks/redis/reader.js';
+import { startSinkedClickHouse } from './clickhouse.js';
 import { startStack, type Stack } from './stack.js';
 
 /**
@@ -86,20 +86,9 @@ export async function startApiStack(options: ApiStackOptions = {}): Promise<ApiS
 
     let clickhouse: ReadOnlyClickHouse | null = null;
     if (options.clickhouse) {
-      // chDB in the stack's data dir, or the ClickHouse container with TEST_INFRA=containers;
-      // both handles are closed by stack.stop(), after the sink.
-      const owner = await stack.openClickHouse();
-      const sink: ClickHouseSink = await startClickHouseSink({
-        kafka,
-        serde,
-        clickhouse: owner.client,
-        registryUrl: stack.registryUrl!,
-        logger: stack.logger,
-        lingerMs: 200,
-        topicRefreshMs: 2_000,
-      });
-      closers.push(() => sink.stop());
-      clickhouse = await stack.openReadOnlyClickHouse(owner);
+      const sinked = await startSinkedClickHouse(stack, kafka, serde);
+      closers.push(() => sinked.sink.stop());
+      clickhouse = sinked.clickhouse;
     }
 
     const producer = await KafkaRecordProducer.connect(kafka, serde);

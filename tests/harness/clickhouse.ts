@@ -2,8 +2,14 @@ import { execFile } from 'node:child_process';
 import { chmod } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import type { ClickHouseClient } from '@clickhouse/client';
+import type { Kafka } from 'kafkajs';
+import type { ClickHouseHandle } from '../../lib/clickhouse.js';
+import type { AvroSerde } from '../../schemas/serde.js';
+import type { ReadOnlyClickHouse } from '../../sinks/clickhouse/query.js';
+import { startClickHouseSink, type ClickHouseSink } from '../../sinks/clickhouse/sink.js';
+import type { Stack } from './stack.js';
 
-/** Reading ClickHouse in tests, and making it fail to write. */
+/** ClickHouse in tests: fed by the sink, read, and made to fail to write. */
 
 /** Rows of a query, with 64-bit integers as numbers (test values are small). */
 export async function selectRows<T = Record<string, unknown>>(
@@ -42,4 +48,36 @@ export async function makeUnwritable(dir: string): Promise<() => Promise<void>> 
   }
   await chmod(dir, 0o555);
   return () => chmod(dir, 0o755);
+}
+
+/** ClickHouse fed by the ClickHouse sink, as the API and training suites use it. */
+export interface SinkedClickHouse {
+  /** The writable handle the sink uses (chDB's owner in embedded mode). */
+  owner: ClickHouseHandle;
+  sink: ClickHouseSink;
+  /** Read-only access, as the API's SQL route and the trainer have it. */
+  clickhouse: ReadOnlyClickHouse;
+}
+
+/**
+ * Opens the stack's ClickHouse (chDB in its data dir, or the container in containers mode) and
+ * starts the ClickHouse sink on it, tuned for tests: 200 ms linger, topics rediscovered every 2 s.
+ * The caller stops the sink; stack.stop() closes both handles after it.
+ */
+export async function startSinkedClickHouse(
+  stack: Stack,
+  kafka: Kafka,
+  serde: AvroSerde,
+): Promise<SinkedClickHouse> {
+  const owner = await stack.openClickHouse();
+  const sink = await startClickHouseSink({
+    kafka,
+    serde,
+    clickhouse: owner.client,
+    registryUrl: stack.registryUrl!,
+    logger: stack.logger,
+    lingerMs: 200,
+    topicRefreshMs: 2_000,
+  });
+  return { owner, sink, clickhouse: await stack.openReadOnlyClickHouse(owner) };
 }

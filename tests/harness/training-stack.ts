@@ -7,12 +7,13 @@ import { ensureTopics } from '../../processors/topics.js';
 import type { AvroSerde } from '../../schemas/serde.js';
 import type { Interaction, ItemFeatures, UserFeatures } from '../../schemas/types.js';
 import type { ReadOnlyClickHouse } from '../../sinks/clickhouse/query.js';
-import { DEFAULT_SINK_GROUP, startClickHouseSink, type ClickHouseSink } from '../../sinks/clickhouse/sink.js';
+import { DEFAULT_SINK_GROUP, type ClickHouseSink } from '../../sinks/clickhouse/sink.js';
 import { TypedProducer } from '../../topology/producer.js';
 import { itemFeaturesTopic, TOPIC, userFeaturesTopic } from '../../topology/topics.js';
 import { generatePlanted, type PlantedOptions } from '../../training/synthetic.js';
 import { computeFeatures } from '../oracle/batch-features.js';
 import { waitForCommitted } from './kafka-io.js';
+import { startSinkedClickHouse } from './clickhouse.js';
 import { startStack, type Stack } from './stack.js';
 
 /**
@@ -55,19 +56,8 @@ export async function startTrainingStack(version = 'v1'): Promise<TrainingStack>
     await ensureTopics(admin, version);
     const producer = new TypedProducer(kafka, serde, { logger: stack.logger });
     closers.push(() => producer.disconnect());
-    // Both ClickHouse handles are closed by stack.stop(), after the sink.
-    const owner = await stack.openClickHouse();
-    const sink = await startClickHouseSink({
-      kafka,
-      serde,
-      clickhouse: owner.client,
-      registryUrl: stack.registryUrl!,
-      logger: stack.logger,
-      lingerMs: 200,
-      topicRefreshMs: 2_000,
-    });
+    const { owner, sink, clickhouse } = await startSinkedClickHouse(stack, kafka, serde);
     closers.push(() => sink.stop());
-    const clickhouse = await stack.openReadOnlyClickHouse(owner);
     const dataDir = await mkdtemp(path.join(tmpdir(), 'recostream-train-'));
     closers.push(() => rm(dataDir, { recursive: true, force: true }));
 
