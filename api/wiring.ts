@@ -47,9 +47,16 @@ export async function wireApi(config: Config, logger: Logger, options: WireOptio
   const log = logger.child({ part: 'api' });
   const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'recostream-api', logger: log });
   const serde = new AvroSerde({ url: config.schemaRegistryUrl });
-  // Auto-pipelining (createRedis' default): the lookups of concurrent requests leave in one write.
+  // Auto-pipelining (createRedis' default): the commands of concurrent requests leave in one write.
   const redis = createRedis(config.redisUrl, log);
-  const closers: (() => Promise<unknown>)[] = [async () => redis.quit().catch(() => redis.disconnect())];
+  // The feature reader combines the lookups of one event-loop turn into one script call itself;
+  // auto-pipelining on top of that only adds a pipeline object per call (13–15 against 17–23 µs of
+  // CPU per lookup, docs/BENCHMARKS.md "API"), so the reader has a connection of its own without it.
+  const featureRedis = createRedis(config.redisUrl, log, { enableAutoPipelining: false });
+  const closers: (() => Promise<unknown>)[] = [
+    async () => redis.quit().catch(() => redis.disconnect()),
+    async () => featureRedis.quit().catch(() => featureRedis.disconnect()),
+  ];
   try {
     const producer = await KafkaRecordProducer.connect(kafka, serde);
     closers.unshift(() => producer.close());
@@ -81,7 +88,7 @@ export async function wireApi(config: Config, logger: Logger, options: WireOptio
       serde,
       schemaRegistryUrl: config.schemaRegistryUrl,
       redis,
-      features: createFeatureReader(redis),
+      features: createFeatureReader(featureRedis),
       clickhouse,
       uploads: replayUploads(replaySink, log),
       // Default: the trainer of another process (`recostream trainer`), reached over Redis; it
