@@ -26,6 +26,8 @@ import type { Redis } from 'ioredis';
 import { startProcessors } from '../processors/start.js';
 import { keys } from '../sinks/redis/keys.js';
 import { createFeatureReader } from '../sinks/redis/reader.js';
+import { silentLogger } from '../lib/logger.js';
+import { createRedis } from '../lib/redis.js';
 import { makeDataset } from '../tests/harness/dataset.js';
 import { produceInteractions, produceItems, waitForCaughtUp } from '../tests/harness/kafka-io.js';
 import { freePort } from '../embedded/redis/launcher.js';
@@ -307,7 +309,9 @@ async function main(): Promise<void> {
       JSON.stringify({ users: Array.from({ length: batchSize }, () => random(userIds)) }),
     );
     const redis: Redis = s.redis;
-    const reader = createFeatureReader(s.redis);
+    // As the API has it: a connection of its own, without auto-pipelining (the reader batches).
+    const readerRedis = createRedis(s.stack.redisUrl!, silentLogger, { enableAutoPipelining: false });
+    const reader = createFeatureReader(readerRedis);
     const results: Figures[] = [];
     const print = (f: Figures) => {
       process.stdout.write(`${row(f)}\n`);
@@ -394,6 +398,7 @@ async function main(): Promise<void> {
       ),
     );
 
+    readerRedis.disconnect();
     process.stdout.write('\n');
     let met = false;
     for (const { workers, single, batch } of runs) {
