@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../embedded/redis/launcher.js';
 import { spawnCli, type ChildHandle } from '../harness/processes.js';
 import { startStack, type Stack } from '../harness/stack.js';
+import { until } from '../harness/polling.js';
 
 /** The child processes of `pid` (the API's workers). */
 function childrenOf(pid: number): number[] {
@@ -37,20 +38,6 @@ function get(
     req.on('error', reject);
     req.end();
   });
-}
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined> | T | undefined,
-  ms = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** The count of the lookup route's 404s in a /metrics text. */

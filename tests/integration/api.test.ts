@@ -12,6 +12,7 @@ import { modelsDir, writePromoted } from '../../training/serving/promoted.js';
 import type { DeadLetter, TrainingRun } from '../../schemas/types.js';
 import { readTopic } from '../harness/kafka-io.js';
 import { startApiStack, type ApiStack } from '../harness/api-stack.js';
+import { until } from '../harness/polling.js';
 
 /**
  * The API over real HTTP against the real pipeline in this process: embedded broker and
@@ -57,16 +58,6 @@ async function call<T = Record<string, unknown>>(
     // not JSON (metrics, docs)
   }
   return { status: response.status, headers: response.headers, body: parsed as T, text };
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 const run = randomBytes(3).toString('hex');

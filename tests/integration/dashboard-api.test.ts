@@ -5,6 +5,7 @@ import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApi } from '../../api/server.js';
 import { startApiStack, type ApiStack } from '../harness/api-stack.js';
+import { until } from '../harness/polling.js';
 
 /**
  * The dashboard's routes against the pipeline in this process (broker, registry, redis-server,
@@ -36,16 +37,6 @@ async function get<T>(base: string, url: string, key: string | null = READ_KEY):
     // the page and its assets
   }
   return { status: response.status, headers: response.headers, body: body as T, text };
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 interface Timeseries {
