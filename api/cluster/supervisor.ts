@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from '../../lib/logger.js';
 import { serveClusterMetrics } from './metrics.js';
+import { RestartBudget } from './restart-budget.js';
 
 /**
  * The primary of `recostream api --workers N`: N worker processes run the whole API (each with
@@ -30,7 +31,7 @@ export function superviseApiWorkers(options: ApiWorkersOptions): Promise<number>
   const restartWindowMs = options.restartWindowMs ?? 60_000;
   const stopTimeoutMs = options.stopTimeoutMs ?? 30_000;
   const listened = new WeakSet<Worker>();
-  const restarts: number[] = [];
+  const budget = new RestartBudget(maxRestarts, restartWindowMs);
   const stopServingMetrics = serveClusterMetrics();
   let stopping = false;
   let exitCode = 0;
@@ -84,12 +85,9 @@ export function superviseApiWorkers(options: ApiWorkersOptions): Promise<number>
         stop('worker failed to start', code || 1);
         return;
       }
-      const now = Date.now();
-      restarts.push(now);
-      while (restarts.length > 0 && restarts[0]! < now - restartWindowMs) restarts.shift();
-      if (restarts.length > maxRestarts) {
+      if (!budget.allow(Date.now())) {
         log.error(
-          { worker: worker.id, code, signal, exits: restarts.length, windowMs: restartWindowMs },
+          { worker: worker.id, code, signal, exits: budget.recent, windowMs: restartWindowMs },
           'API workers keep exiting; stopping',
         );
         stop('crash loop', 1);
