@@ -7,6 +7,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO, prepareUpDemo, type DemoRow, type RunningUp, type UpDemo } from '../harness/up-demo.js';
+import { entryPoint } from '../harness/entry-points.js';
 
 /**
  * `recostream up --demo` as a user runs it: a child process on free ports with its own DATA_DIR.
@@ -50,7 +51,7 @@ describe('recostream up --demo (end to end)', () => {
   async function sqlCli(query: string): Promise<Record<string, string | number>[]> {
     const { stdout } = await run(
       process.execPath,
-      ['--import', 'tsx', 'cli/main.ts', 'sql', query, '--format', 'json'],
+      [...entryPoint('cli/main.ts'), 'sql', query, '--format', 'json'],
       {
         cwd: ROOT,
         env: {

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { READY_PREFIX } from '../../embedded/kafka/server/run.js';
+import { entryPoint } from './entry-points.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
@@ -17,7 +18,8 @@ export interface ChildHandle {
 }
 
 /**
- * Runs `recostream <args>` from the sources (node --import tsx cli/main.ts) as a child process,
+ * Runs `recostream <args>` from this checkout (entry-points.ts: the fresh build, else the sources
+ * under tsx) as a child process,
  * with `env` added to this process's environment — for tests that SIGKILL a processor or run two
  * of them, and for benchmarks (`nodeArgs`: node flags such as `--cpu-prof`).
  */
@@ -28,7 +30,7 @@ export function spawnCli(
 ): ChildHandle {
   const child = spawn(
     process.execPath,
-    [...(options.nodeArgs ?? []), '--import', 'tsx', 'cli/main.ts', ...args],
+    [...(options.nodeArgs ?? []), ...entryPoint('cli/main.ts'), ...args],
     {
       cwd: ROOT,
       env: { ...process.env, ...env },
@@ -82,7 +84,7 @@ export interface SpawnBrokerOptions {
 }
 
 /**
- * The embedded broker as a child process (embedded/kafka/main.ts under tsx): to SIGKILL it, to
+ * The embedded broker as a child process (embedded/kafka/main.ts, entry-points.ts): to SIGKILL it, to
  * restart it on its port, to fill its disk, or to give it a core of its own as in production (the
  * benchmarks). `args` are main.ts's options (`--flush always`, ...).
  */
@@ -93,9 +95,7 @@ export async function spawnBroker(
 ): Promise<BrokerProcess> {
   const node = [
     process.execPath,
-    '--import',
-    'tsx',
-    'embedded/kafka/main.ts',
+    ...entryPoint('embedded/kafka/main.ts'),
     '--data-dir',
     dataDir,
     '--port',

@@ -19,6 +19,7 @@ import { TABLE } from '../../sinks/clickhouse/tables.js';
 import { TableWriter } from '../../sinks/clickhouse/writer.js';
 import { interaction } from '../harness/records.js';
 import { startStack, type Stack } from '../harness/stack.js';
+import { entryPoint } from '../harness/entry-points.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
@@ -33,7 +34,7 @@ async function cli(args: string[], env: Record<string, string>): Promise<CliResu
   try {
     const { stdout, stderr } = await promisify(execFile)(
       process.execPath,
-      ['--import', 'tsx', path.join(ROOT, 'cli', 'main.ts'), 'sql', ...args],
+      [...entryPoint('cli/main.ts'), 'sql', ...args],
       { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'silent', ...env }, timeout: 90_000 },
     );
     return { code: 0, stdout, stderr };

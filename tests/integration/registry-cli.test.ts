@@ -6,6 +6,7 @@ import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REGISTRY_READY_PREFIX } from '../../embedded/registry/run.js';
 import { startStack, type Stack } from '../harness/stack.js';
+import { entryPoint } from '../harness/entry-points.js';
 
 const ROOT = path.join(import.meta.dirname, '../..');
 
@@ -21,7 +22,7 @@ describe('recostream registry', () => {
   it('serves the REST API against --kafka and stops cleanly on SIGTERM', async () => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'cli/main.ts', 'registry', '--kafka', stack.brokers!, '--port', '0'],
+      [...entryPoint('cli/main.ts'), 'registry', '--kafka', stack.brokers!, '--port', '0'],
       {
         cwd: ROOT,
         env: { ...process.env, LOG_LEVEL: 'warn', LOG_FORMAT: 'json' },

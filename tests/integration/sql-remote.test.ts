@@ -6,6 +6,7 @@ import type { RunningApi } from '../../api/server.js';
 import { runRemoteQuery, SqlApiUnavailableError } from '../../cli/sql/remote.js';
 import { SqlQueryError } from '../../sinks/clickhouse/query.js';
 import { startApiStack, type ApiStack } from '../harness/api-stack.js';
+import { entryPoint } from '../harness/entry-points.js';
 
 /**
  * `recostream sql`'s client of POST /v1/sql (cli/sql/remote.ts) against the API's real route: the
@@ -107,7 +108,7 @@ describe('the remote SQL client against POST /v1/sql', () => {
     const run = (sql: string) =>
       promisify(execFile)(
         process.execPath,
-        ['--import', 'tsx', 'cli/main.ts', 'sql', sql, '--format', 'csv', '--max-rows', '100'],
+        [...entryPoint('cli/main.ts'), 'sql', sql, '--format', 'csv', '--max-rows', '100'],
         { cwd: ROOT, env, timeout: 120_000 },
       ).then(
         ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),

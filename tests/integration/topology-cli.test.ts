@@ -3,6 +3,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../harness/stack.js';
+import { entryPoint } from '../harness/entry-points.js';
 
 const ROOT = path.join(import.meta.dirname, '../..');
 let stack: Stack;
@@ -15,14 +16,10 @@ afterAll(async () => {
 });
 
 async function cli(...args: string[]): Promise<string> {
-  const { stdout } = await promisify(execFile)(
-    process.execPath,
-    ['--import', 'tsx', 'cli/main.ts', ...args],
-    {
-      cwd: ROOT,
-      env: { ...process.env, ...stack.env({ FEATURE_VERSION: 'v3', LOG_LEVEL: 'warn' }) },
-    },
-  );
+  const { stdout } = await promisify(execFile)(process.execPath, [...entryPoint('cli/main.ts'), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...stack.env({ FEATURE_VERSION: 'v3', LOG_LEVEL: 'warn' }) },
+  });
   return stdout;
 }
 

@@ -13,6 +13,7 @@ import { silentLogger } from '../../lib/logger.js';
 import { startApiStack, type ApiStack } from '../harness/api-stack.js';
 import { bearer, errorCode, http, type HttpReply } from './http.js';
 import { recordResult } from './results.js';
+import { entryPoint } from '../harness/entry-points.js';
 
 /**
  * Access control and limits, enumerated from the API's own route table (so a route added later
@@ -347,7 +348,7 @@ describe('security', () => {
       await rm(dataDir, { recursive: true, force: true });
     }
     for (const command of ['broker', 'registry']) {
-      const help = spawnSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', command, '--help'], {
+      const help = spawnSync(process.execPath, [...entryPoint('cli/main.ts'), command, '--help'], {
         cwd: path.resolve(import.meta.dirname, '..', '..'),
         encoding: 'utf8',
       });

@@ -11,6 +11,7 @@ import { readPromoted } from '../../../training/serving/promoted.js';
 import { readLatest } from '../../harness/kafka-io.js';
 import { startStack, type Stack } from '../../harness/stack.js';
 import { plantedInteractions } from '../../harness/training-stack.js';
+import { entryPoint } from '../../harness/entry-points.js';
 
 /**
  * `recostream train` as a user runs it, against the real broker, registry and redis-server: no
@@ -41,7 +42,7 @@ afterAll(async () => {
 });
 
 async function cli(...args: string[]): Promise<{ stdout: string; stderr: string }> {
-  return promisify(execFile)(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], {
+  return promisify(execFile)(process.execPath, [...entryPoint('cli/main.ts'), ...args], {
     cwd: ROOT,
     // API_PORT 1: nothing listens there, so the command trains in this process.
     env: { ...process.env, ...stack.env({ API_PORT: '1', LOG_LEVEL: 'warn' }) },

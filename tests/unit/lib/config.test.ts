@@ -2,6 +2,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_VARIABLES, ConfigError, parseConfig } from '../../../lib/config.js';
+import { entryPoint } from '../../harness/entry-points.js';
 
 describe('config', () => {
   it('has defaults for everything', () => {
@@ -119,7 +120,7 @@ describe('config', () => {
   });
 
   it('stops the CLI with one clear line and status 78', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'config'], {
+    const r = spawnSync(process.execPath, [...entryPoint('cli/main.ts'), 'config'], {
       env: { ...process.env, API_PORT: 'abc' },
       encoding: 'utf8',
     });
