@@ -37,11 +37,21 @@ export function superviseApiWorkers(options: ApiWorkersOptions): Promise<number>
   let exitCode = 0;
 
   return new Promise<number>((resolve) => {
+    // Workers start one after the other: each is forked once the one before listens. Their
+    // start-up (producer, registry, replay sink) then never races another worker's, and a
+    // configuration error stops the API after one worker's attempt, not N at once.
+    let started = 0;
     const fork = () => {
       const worker = cluster.fork();
       worker.once('listening', (address) => {
         listened.add(worker);
         log.info({ worker: worker.id, pid: worker.process.pid, port: address.port }, 'API worker listening');
+        if (started < options.workers && !stopping) {
+          started++;
+          fork();
+        } else if (started === options.workers && living().length === options.workers) {
+          log.info({ workers: options.workers, port: address.port }, 'all API workers listening');
+        }
       });
     };
 
@@ -104,6 +114,7 @@ export function superviseApiWorkers(options: ApiWorkersOptions): Promise<number>
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     log.info({ workers: options.workers }, 'starting the API workers');
-    for (let i = 0; i < options.workers; i++) fork();
+    started = 1;
+    fork();
   });
 }

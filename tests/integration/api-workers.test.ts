@@ -64,7 +64,8 @@ describe('recostream api --workers', () => {
     port = await freePort();
     api = spawnCli(
       ['api', '--port', String(port), '--workers', '2', '--rate-limit', String(limit), '--quiet-requests'],
-      stack.env({}),
+      // info: the primary's 'all API workers listening' is what the suite waits for.
+      stack.env({ LOG_LEVEL: 'info' }),
     );
     await until(
       'the API workers to listen',
@@ -74,7 +75,7 @@ describe('recostream api --workers', () => {
           (r) => r.status === 200,
           () => false,
         );
-        return up && childrenOf(api.pid).length === 2 ? true : undefined;
+        return up && api.output().includes('all API workers listening') ? true : undefined;
       },
       120_000,
     );
@@ -93,7 +94,7 @@ describe('recostream api --workers', () => {
 
     // Request ids carry a per-process prefix: two prefixes, two workers served.
     const prefixes = new Set(answers.map((a) => a.headers['x-request-id']!.split('-')[0]));
-    expect(prefixes.size).toBe(2);
+    expect(prefixes.size, api.output()).toBe(2);
 
     // One count for the whole API: the remaining allowance goes down by one per request whichever
     // worker answered (per-worker counts would interleave two sequences).
