@@ -6,7 +6,11 @@ import type { Kafka } from 'kafkajs';
 import type { ClickHouseHandle } from '../../lib/clickhouse.js';
 import type { AvroSerde } from '../../schemas/serde.js';
 import type { ReadOnlyClickHouse } from '../../sinks/clickhouse/query.js';
-import { startClickHouseSink, type ClickHouseSink } from '../../sinks/clickhouse/sink.js';
+import {
+  startClickHouseSink,
+  type ClickHouseSink,
+  type ClickHouseSinkOptions,
+} from '../../sinks/clickhouse/sink.js';
 import type { Stack } from './stack.js';
 
 /** ClickHouse in tests: fed by the sink, read, and made to fail to write. */
@@ -59,15 +63,20 @@ export interface SinkedClickHouse {
   clickhouse: ReadOnlyClickHouse;
 }
 
+/** What a suite may tune of the sink it gets; the rest is fixed by the stack. */
+export type SinkTuning = Pick<ClickHouseSinkOptions, 'lingerMs' | 'topicRefreshMs' | 'retryMaxMs' | 'health'>;
+
 /**
  * Opens the stack's ClickHouse (chDB in its data dir, or the container in containers mode) and
- * starts the ClickHouse sink on it, tuned for tests: 200 ms linger, topics rediscovered every 2 s.
- * The caller stops the sink; stack.stop() closes both handles after it.
+ * starts the ClickHouse sink on it, tuned for tests: 200 ms linger, topics rediscovered every 2 s
+ * (`tuning` overrides these and the sink's other knobs a suite needs). The caller stops the sink;
+ * stack.stop() closes both handles after it.
  */
 export async function startSinkedClickHouse(
   stack: Stack,
   kafka: Kafka,
   serde: AvroSerde,
+  tuning: SinkTuning = {},
 ): Promise<SinkedClickHouse> {
   const owner = await stack.openClickHouse();
   const sink = await startClickHouseSink({
@@ -78,6 +87,7 @@ export async function startSinkedClickHouse(
     logger: stack.logger,
     lingerMs: 200,
     topicRefreshMs: 2_000,
+    ...tuning,
   });
   return { owner, sink, clickhouse: await stack.openReadOnlyClickHouse(owner) };
 }

@@ -11,16 +11,15 @@ import { ensureTopics } from '../../processors/topics.js';
 import type { QualityReport } from '../../replay/report.js';
 import { AvroSerde } from '../../schemas/serde.js';
 import { createFeatureReader } from '../../sinks/redis/reader.js';
-import { TOPIC, itemFeaturesTopic, userFeaturesTopic } from '../../topology/topics.js';
+import { TOPIC } from '../../topology/topics.js';
 import { rng } from '../harness/dataset.js';
-import { readLatest, readTopic, waitForCaughtUp, waitUntil } from '../harness/kafka-io.js';
+import { waitForCaughtUp, waitUntil } from '../harness/kafka-io.js';
 import { spawnBroker, spawnCli, type BrokerProcess, type ChildHandle } from '../harness/processes.js';
 import { harnessLogger } from '../harness/stack.js';
-import type { CatalogEntry } from '../oracle/batch-features.js';
 import {
+  featureTopicDifferences,
+  oracleInputsFromLog,
   redisDifferences,
-  topicDifferences,
-  type OracleInputs,
 } from '../integration/processors/oracle-check.js';
 import { recordResult, secondsSince } from './results.js';
 
@@ -183,24 +182,13 @@ describe('broker killed with SIGKILL during a replay', () => {
       expect(processors.child.exitCode).toBeNull();
 
       const serde = new AvroSerde({ url: registry.url });
-      const interactions = (await readTopic(kafka, serde, TOPIC.interactions, 'Interaction')).map(
-        (r) => r.value,
-      );
-      const distinct = new Set(interactions.map((e) => e.event_id)).size;
+      const input = await oracleInputsFromLog(kafka, serde);
+      const distinct = new Set(input.interactions.map((e) => e.event_id)).size;
       // The log holds every accepted row of the file, once or (re-run) twice, never a third id.
       expect(distinct).toBe(complete.accepted);
-      const items = await readLatest(kafka, serde, TOPIC.items, 'Item');
-      const input: OracleInputs = {
-        interactions,
-        catalog: new Map<string, CatalogEntry>(
-          [...items.values()].map((i) => [i.item_id, { category: i.category, price: i.price }]),
-        ),
-      };
       const result = await redisDifferences(createFeatureReader(redis), input);
       expect(result.diffs.slice(0, 20)).toEqual([]);
-      const users = await readLatest(kafka, serde, userFeaturesTopic('v1'), 'UserFeatures');
-      const itemFeatures = await readLatest(kafka, serde, itemFeaturesTopic('v1'), 'ItemFeatures');
-      expect(topicDifferences(input, users, itemFeatures, 'v1').slice(0, 20)).toEqual([]);
+      expect((await featureTopicDifferences(kafka, serde, input)).slice(0, 20)).toEqual([]);
       const admin2 = kafka.admin();
       await admin2.connect();
       expect((await processorLag(admin2, redis, 'v1', 'user-features')).every((p) => p.lag === 0)).toBe(true);
@@ -221,7 +209,7 @@ describe('broker killed with SIGKILL during a replay', () => {
         injection: `\`recostream replay interactions\` of ${complete.rows_read} generated rows at 1,500/s, \`recostream process all\` consuming; broker killed ${killAfterS} s in, once ${endsBeforeKill} records were on the log, down ${downS} s${outage.name === 'long' ? ' (until the replay exited)' : ''}, restarted on the same port and data dir (seed ${seed})`,
         mustHold:
           'Every record the replay had acknowledged is on the log after the restart; the replay completes or, run again, gives the same event_ids (a report is written either way); the processors reconnect; Redis and the feature topics equal the oracle over the log',
-        result: `${outcome}; broker ready ${brokerReadyS} s after its restart; ${distinct} distinct events on the log (${interactions.length} records); processors caught up ${caughtUpS} s after the restart; ${result.users} users and ${result.items} items equal the oracle`,
+        result: `${outcome}; broker ready ${brokerReadyS} s after its restart; ${distinct} distinct events on the log (${input.interactions.length} records); processors caught up ${caughtUpS} s after the restart; ${result.users} users and ${result.items} items equal the oracle`,
         figures: {
           seed,
           acknowledgedBeforeFailure: first.produced,

@@ -2,29 +2,20 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openClickHouse, type ClickHouseHandle } from '../../lib/clickhouse.js';
 import { HealthRegistry } from '../../lib/health.js';
 import { pipelineLag } from '../../processors/progress.js';
-import { startClickHouseSink, type ClickHouseSink } from '../../sinks/clickhouse/sink.js';
+import type { ClickHouseSink } from '../../sinks/clickhouse/sink.js';
 import { createFeatureReader } from '../../sinks/redis/reader.js';
-import { TOPIC, itemFeaturesTopic, userFeaturesTopic } from '../../topology/topics.js';
 import { rng } from '../harness/dataset.js';
-import {
-  createTopics,
-  readLatest,
-  readTopic,
-  waitForCaughtUp,
-  waitForCommitted,
-  waitUntil,
-} from '../harness/kafka-io.js';
-import { makeUnwritable, selectRows, tableDataPath } from '../harness/clickhouse.js';
+import { createTopics, waitForCaughtUp, waitForCommitted, waitUntil } from '../harness/kafka-io.js';
+import { makeUnwritable, selectRows, startSinkedClickHouse, tableDataPath } from '../harness/clickhouse.js';
 import { spawnCli, type ChildHandle } from '../harness/processes.js';
 import { startStack, type Stack } from '../harness/stack.js';
-import { computeFeatures, type CatalogEntry } from '../oracle/batch-features.js';
+import { computeFeatures } from '../oracle/batch-features.js';
 import {
+  featureTopicDifferences,
+  oracleInputsFromLog,
   redisDifferences,
-  topicDifferences,
-  type OracleInputs,
 } from '../integration/processors/oracle-check.js';
 import { recordResult, secondsSince } from './results.js';
 
@@ -44,14 +35,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe('processors killed at random moments during one replay, the ClickHouse sink failing meanwhile', () => {
   const children: ChildHandle[] = [];
   let stack: Stack | undefined;
-  let ch: ClickHouseHandle | undefined;
   let sink: ClickHouseSink | undefined;
   const dirs: string[] = [];
 
   afterEach(async () => {
     for (const c of children.splice(0)) await c.kill('SIGKILL');
     await sink?.stop();
-    await ch?.close();
     await stack?.stop();
     for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
   });
@@ -59,7 +48,15 @@ describe('processors killed at random moments during one replay, the ClickHouse 
   it('ten SIGKILLs: Redis, the feature topics and ClickHouse equal the oracle', async () => {
     const seed = Number(process.env.RELIABILITY_SEED ?? Date.now() % 1_000_000);
     const random = rng(seed);
-    stack = await startStack({ redis: true, broker: true, registry: true });
+    // The sink's outage is a chDB table directory made unwritable: ClickHouse's files must be on
+    // this machine, so the stack is the embedded one whatever TEST_INFRA says.
+    stack = await startStack({
+      redis: true,
+      broker: true,
+      registry: true,
+      clickhouse: true,
+      embeddedOnly: true,
+    });
     const s = stack;
     const kafka = s.kafka();
     await createTopics(kafka, ['v1']);
@@ -91,22 +88,15 @@ describe('processors killed at random moments during one replay, the ClickHouse 
     ]);
     await cli(['replay', 'items', path.join(dataDir, 'items.csv')]);
 
-    // The ClickHouse sink, in this process, with chDB of its own.
-    const chdbDir = await mkdtemp(path.join(tmpdir(), 'reliability-chdb-'));
-    dirs.push(chdbDir);
-    ch = await openClickHouse({ chdbDir, logger: s.logger });
+    // The ClickHouse sink, in this process, on the stack's chDB.
     const sinkHealth = new HealthRegistry();
-    sink = await startClickHouseSink({
-      kafka,
-      serde: s.serde(),
-      clickhouse: ch.client,
-      registryUrl: s.registryUrl!,
-      logger: s.logger,
+    const sinked = await startSinkedClickHouse(s, kafka, s.serde(), {
       lingerMs: 300,
-      topicRefreshMs: 2000,
       retryMaxMs: 2000,
       health: sinkHealth,
     });
+    sink = sinked.sink;
+    const ch = sinked.owner;
 
     const replay = spawnCli(
       ['replay', 'interactions', path.join(dataDir, 'interactions.csv'), '--rate', '800'],
@@ -174,21 +164,11 @@ describe('processors killed at random moments during one replay, the ClickHouse 
 
     // The oracle over what the log holds.
     const serde = s.serde();
-    const interactions = (await readTopic(kafka, serde, TOPIC.interactions, 'Interaction')).map(
-      (r) => r.value,
-    );
-    const items = await readLatest(kafka, serde, TOPIC.items, 'Item');
-    const input: OracleInputs = {
-      interactions,
-      catalog: new Map<string, CatalogEntry>(
-        [...items.values()].map((i) => [i.item_id, { category: i.category, price: i.price }]),
-      ),
-    };
+    const input = await oracleInputsFromLog(kafka, serde);
+    const interactions = input.interactions;
     const result = await redisDifferences(createFeatureReader(redis), input);
     expect(result.diffs.slice(0, 20)).toEqual([]);
-    const userRecords = await readLatest(kafka, serde, userFeaturesTopic('v1'), 'UserFeatures');
-    const itemRecords = await readLatest(kafka, serde, itemFeaturesTopic('v1'), 'ItemFeatures');
-    expect(topicDifferences(input, userRecords, itemRecords, 'v1').slice(0, 20)).toEqual([]);
+    expect((await featureTopicDifferences(kafka, serde, input)).slice(0, 20)).toEqual([]);
 
     // ClickHouse: every event once, and each user's latest feature record.
     await waitForCommitted(kafka, 'recostream-clickhouse-sink', sink.health().topics, { timeoutMs: 600_000 });

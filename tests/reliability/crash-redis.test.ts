@@ -9,21 +9,14 @@ import { startProcessors, type RunningProcessors } from '../../processors/start.
 import { ensureTopics } from '../../processors/topics.js';
 import type { AvroSerde } from '../../schemas/serde.js';
 import { createFeatureReader } from '../../sinks/redis/reader.js';
-import { itemFeaturesTopic, userFeaturesTopic } from '../../topology/topics.js';
 import { makeDataset, type Dataset } from '../harness/dataset.js';
-import {
-  produceInteractionsPaced,
-  produceItems,
-  readLatest,
-  waitForCaughtUp,
-  waitUntil,
-} from '../harness/kafka-io.js';
+import { produceInteractionsPaced, produceItems, waitForCaughtUp, waitUntil } from '../harness/kafka-io.js';
 import { spawnCli } from '../harness/processes.js';
 import { startStack, type Stack } from '../harness/stack.js';
-import type { CatalogEntry } from '../oracle/batch-features.js';
 import {
+  featureTopicDifferences,
+  oracleInputs,
   redisDifferences,
-  topicDifferences,
   type OracleInputs,
 } from '../integration/processors/oracle-check.js';
 import { recordResult, secondsSince } from './results.js';
@@ -104,12 +97,7 @@ describe('redis-server killed with SIGKILL mid-replay', () => {
     await producing;
     await waitForCaughtUp(kafka, redis, 'v1', 600_000);
     const caughtUpS = secondsSince(restartedAt);
-    const input: OracleInputs = {
-      interactions: data.interactions,
-      catalog: new Map<string, CatalogEntry>(
-        data.items.map((i) => [i.item_id, { category: i.category, price: i.price }]),
-      ),
-    };
+    const input = oracleInputs(data.interactions, data.items);
     const result = await redisDifferences(createFeatureReader(redis), input, { version: 'v1' });
     expect(result.diffs.slice(0, 20)).toEqual([]);
     await expectTopicsEqual(kafka, serde, input, 'v1');
@@ -128,9 +116,7 @@ describe('redis-server killed with SIGKILL mid-replay', () => {
   }
 
   async function expectTopicsEqual(kafka: Kafka, serde: AvroSerde, input: OracleInputs, version: string) {
-    const users = await readLatest(kafka, serde, userFeaturesTopic(version), 'UserFeatures');
-    const items = await readLatest(kafka, serde, itemFeaturesTopic(version), 'ItemFeatures');
-    expect(topicDifferences(input, users, items, version).slice(0, 20)).toEqual([]);
+    expect((await featureTopicDifferences(kafka, serde, input, version)).slice(0, 20)).toEqual([]);
   }
 
   it('AOF on: nothing acknowledged is lost; the processors wait, resume, and equal the oracle', async () => {

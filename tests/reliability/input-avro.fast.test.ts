@@ -10,8 +10,7 @@ import { TOPIC } from '../../topology/topics.js';
 import { makeDataset, rng } from '../harness/dataset.js';
 import { produceItems, produceMessages, readTopic, waitForCaughtUp } from '../harness/kafka-io.js';
 import { startStack, type Stack } from '../harness/stack.js';
-import type { CatalogEntry } from '../oracle/batch-features.js';
-import { redisDifferences } from '../integration/processors/oracle-check.js';
+import { oracleInputs, redisDifferences } from '../integration/processors/oracle-check.js';
 import { readRawTopic } from './raw-topic.js';
 import { recordResult, secondsSince } from './results.js';
 
@@ -211,13 +210,10 @@ describe('broken Avro payloads on interactions', () => {
       expect(letter.reason.length).toBeGreaterThan(0);
     }
 
-    const catalog = new Map<string, CatalogEntry>(
-      data.items.map((i) => [i.item_id, { category: i.category, price: i.price }]),
+    const result = await redisDifferences(
+      createFeatureReader(redis),
+      oracleInputs(data.interactions, data.items),
     );
-    const result = await redisDifferences(createFeatureReader(redis), {
-      interactions: data.interactions,
-      catalog,
-    });
     expect(result.diffs.slice(0, 20)).toEqual([]);
     expect(health.status().healthy).toBe(true);
     expect(processors.status().every((p) => p.healthy)).toBe(true);

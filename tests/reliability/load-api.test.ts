@@ -2,20 +2,11 @@ import autocannon from 'autocannon';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../embedded/redis/launcher.js';
 import { createFeatureReader } from '../../sinks/redis/reader.js';
-import { TOPIC } from '../../topology/topics.js';
 import { makeDataset, rng } from '../harness/dataset.js';
-import {
-  createTopics,
-  produceInteractions,
-  produceItems,
-  readLatest,
-  readTopic,
-  waitForCaughtUp,
-} from '../harness/kafka-io.js';
+import { createTopics, produceInteractions, produceItems, waitForCaughtUp } from '../harness/kafka-io.js';
 import { spawnCli, type ChildHandle } from '../harness/processes.js';
 import { startStack, type Stack } from '../harness/stack.js';
-import type { CatalogEntry } from '../oracle/batch-features.js';
-import { redisDifferences, type OracleInputs } from '../integration/processors/oracle-check.js';
+import { oracleInputsFromLog, redisDifferences } from '../integration/processors/oracle-check.js';
 import { rssMiB } from './load-tools.js';
 import { recordResult, round, secondsSince } from './results.js';
 
@@ -206,22 +197,13 @@ describe('the API under concurrent lookups and ingestion', () => {
     const caughtUpStarted = performance.now();
     await waitForCaughtUp(kafka, redis, 'v1', 600_000);
     const caughtUpS = secondsSince(caughtUpStarted);
-    const interactions = (await readTopic(kafka, serde, TOPIC.interactions, 'Interaction')).map(
-      (r) => r.value,
-    );
+    const input = await oracleInputsFromLog(kafka, serde);
     const fromApi = new Set(
-      interactions.filter((e) => e.event_id.startsWith('api-load-')).map((e) => e.event_id),
+      input.interactions.filter((e) => e.event_id.startsWith('api-load-')).map((e) => e.event_id),
     );
     const lost = [...acknowledged].filter((id) => !fromApi.has(id));
     const unknown = [...fromApi].filter((id) => !sent.has(id));
     expect({ lost: lost.slice(0, 10), unknown: unknown.slice(0, 10) }).toEqual({ lost: [], unknown: [] });
-    const items = await readLatest(kafka, serde, TOPIC.items, 'Item');
-    const input: OracleInputs = {
-      interactions,
-      catalog: new Map<string, CatalogEntry>(
-        [...items.values()].map((i) => [i.item_id, { category: i.category, price: i.price }]),
-      ),
-    };
     const result = await redisDifferences(createFeatureReader(redis), input);
     expect(result.diffs.slice(0, 20)).toEqual([]);
     await api.kill('SIGTERM');

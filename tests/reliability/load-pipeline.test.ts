@@ -10,15 +10,14 @@ import { pipelineLag } from '../../processors/progress.js';
 import { ensureTopics } from '../../processors/topics.js';
 import { AvroSerde } from '../../schemas/serde.js';
 import { createFeatureReader } from '../../sinks/redis/reader.js';
-import { TOPIC, itemFeaturesTopic, userFeaturesTopic } from '../../topology/topics.js';
-import { endOffsetTotal, produceItems, readLatest, waitForCaughtUp } from '../harness/kafka-io.js';
+import { TOPIC } from '../../topology/topics.js';
+import { endOffsetTotal, produceItems, waitForCaughtUp } from '../harness/kafka-io.js';
 import { spawnBroker, spawnCli, type BrokerProcess, type ChildHandle } from '../harness/processes.js';
 import { harnessLogger } from '../harness/stack.js';
-import type { CatalogEntry } from '../oracle/batch-features.js';
 import {
+  featureTopicDifferences,
+  oracleInputs,
   redisDifferences,
-  topicDifferences,
-  type OracleInputs,
 } from '../integration/processors/oracle-check.js';
 import {
   EventSource,
@@ -274,17 +273,10 @@ describe('load: the highest sustainable event rate for 60 s, then twice that for
     // Nothing lost, nothing counted twice: the oracle over every acknowledged event.
     await producer.close();
     expect(await endOffsetTotal(kafka, TOPIC.interactions)).toBeGreaterThanOrEqual(producer.acked.length);
-    const input: OracleInputs = {
-      interactions: producer.acked,
-      catalog: new Map<string, CatalogEntry>(
-        source.items.map((i) => [i.item_id, { category: i.category, price: i.price }]),
-      ),
-    };
+    const input = oracleInputs(producer.acked, source.items);
     const result = await redisDifferences(createFeatureReader(redis), input);
     expect(result.diffs.slice(0, 20)).toEqual([]);
-    const users = await readLatest(kafka, serde, userFeaturesTopic('v1'), 'UserFeatures');
-    const items = await readLatest(kafka, serde, itemFeaturesTopic('v1'), 'ItemFeatures');
-    expect(topicDifferences(input, users, items, 'v1').slice(0, 20)).toEqual([]);
+    expect((await featureTopicDifferences(kafka, serde, input)).slice(0, 20)).toEqual([]);
     await admin.disconnect();
     await processors.kill('SIGTERM');
 

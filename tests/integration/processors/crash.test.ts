@@ -12,21 +12,24 @@ import { processorGroupId } from '../../../processors/runtime/processor.js';
 import { ensureTopics } from '../../../processors/topics.js';
 import type { AvroSerde } from '../../../schemas/serde.js';
 import { createFeatureReader } from '../../../sinks/redis/reader.js';
-import { TOPIC, itemFeaturesTopic, userFeaturesTopic } from '../../../topology/topics.js';
+import { TOPIC } from '../../../topology/topics.js';
 import { makeDataset, type Dataset } from '../../harness/dataset.js';
 import {
   produceInteractions,
   produceInteractionsPaced,
   produceItems,
-  readLatest,
   readRawPartition,
   waitForCaughtUp,
   waitUntil,
 } from '../../harness/kafka-io.js';
 import { spawnCli, type ChildHandle } from '../../harness/processes.js';
 import { startStack, type Stack } from '../../harness/stack.js';
-import type { CatalogEntry } from '../../oracle/batch-features.js';
-import { redisDifferences, topicDifferences, type OracleInputs } from './oracle-check.js';
+import {
+  featureTopicDifferences,
+  oracleInputs,
+  redisDifferences,
+  type OracleInputs,
+} from './oracle-check.js';
 
 /**
  * Processors as child processes, killed with SIGKILL in the middle of a replay: whatever moment
@@ -53,12 +56,7 @@ describe('processors killed with SIGKILL', () => {
     await ensureTopics(admin, 'v1');
     const serde = stack.serde();
     await produceItems(kafka, serde, data.items);
-    const input: OracleInputs = {
-      interactions: data.interactions,
-      catalog: new Map<string, CatalogEntry>(
-        data.items.map((i) => [i.item_id, { category: i.category, price: i.price }]),
-      ),
-    };
+    const input = oracleInputs(data.interactions, data.items);
     return { stack, kafka, serde, redis: stack.redis(), admin, input };
   }
 
@@ -74,9 +72,7 @@ describe('processors killed with SIGKILL', () => {
   async function expectOracle(kafka: Kafka, serde: AvroSerde, redis: Redis, input: OracleInputs) {
     const result = await redisDifferences(createFeatureReader(redis), input);
     expect(result.diffs.slice(0, 20)).toEqual([]);
-    const users = await readLatest(kafka, serde, userFeaturesTopic('v1'), 'UserFeatures');
-    const items = await readLatest(kafka, serde, itemFeaturesTopic('v1'), 'ItemFeatures');
-    expect(topicDifferences(input, users, items, 'v1').slice(0, 20)).toEqual([]);
+    expect((await featureTopicDifferences(kafka, serde, input)).slice(0, 20)).toEqual([]);
   }
 
   it('several kills mid-replay, each followed by a restart: state equals the oracle', async () => {

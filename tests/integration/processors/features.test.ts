@@ -8,20 +8,23 @@ import type { AvroSerde } from '../../../schemas/serde.js';
 import { createFeatureReader, type FeatureReader } from '../../../sinks/redis/reader.js';
 import { keys } from '../../../sinks/redis/keys.js';
 import { listVersions } from '../../../sinks/redis/versions.js';
-import { TOPIC, itemFeaturesTopic, userFeaturesTopic } from '../../../topology/topics.js';
+import { TOPIC, userFeaturesTopic } from '../../../topology/topics.js';
 import { makeDataset } from '../../harness/dataset.js';
 import {
   produceInteractions,
   produceItems,
   produceMessages,
-  readLatest,
   readTopic,
   waitForCaughtUp,
 } from '../../harness/kafka-io.js';
 import { spawnCli } from '../../harness/processes.js';
 import { startStack, type Stack } from '../../harness/stack.js';
-import type { CatalogEntry } from '../../oracle/batch-features.js';
-import { redisDifferences, topicDifferences, type OracleInputs } from './oracle-check.js';
+import {
+  featureTopicDifferences,
+  oracleInputs,
+  redisDifferences,
+  type OracleInputs,
+} from './oracle-check.js';
 
 /**
  * The processors end to end on the real broker, registry and redis-server: every feature of every
@@ -53,10 +56,7 @@ describe('feature processors', () => {
     redis = stack.redis();
     reader = createFeatureReader(redis);
     await produceItems(kafka, serde, data.items);
-    const catalog = new Map<string, CatalogEntry>(
-      data.items.map((i) => [i.item_id, { category: i.category, price: i.price }]),
-    );
-    input = { interactions: data.interactions, catalog };
+    input = oracleInputs(data.interactions, data.items);
 
     const half = Math.floor(data.interactions.length / 2);
     await produceInteractions(kafka, serde, data.interactions.slice(0, half));
@@ -104,9 +104,7 @@ describe('feature processors', () => {
   });
 
   it('the latest feature-topic record of every entity equals the oracle at its as_of', async () => {
-    const users = await readLatest(kafka, serde, userFeaturesTopic('v1'), 'UserFeatures');
-    const items = await readLatest(kafka, serde, itemFeaturesTopic('v1'), 'ItemFeatures');
-    expect(topicDifferences(input, users, items, 'v1').slice(0, 20)).toEqual([]);
+    expect((await featureTopicDifferences(kafka, serde, input)).slice(0, 20)).toEqual([]);
   });
 
   it('dead-letters bad input with raw bytes, topic, partition, offset and reason, and goes on', async () => {

@@ -14,8 +14,9 @@ import { makeDataset } from '../../harness/dataset.js';
 import { format1ItemFields, format1UserFields } from '../../harness/format1-state.js';
 import { produceInteractions, produceItems, waitForCaughtUp } from '../../harness/kafka-io.js';
 import { startStack, type Stack } from '../../harness/stack.js';
-import { computeFeatures, type CatalogEntry } from '../../oracle/batch-features.js';
+import { computeFeatures } from '../../oracle/batch-features.js';
 import {
+  catalogOf,
   purchasedBy,
   rankByPopularity,
   rankingDifferences,
@@ -38,9 +39,7 @@ describe('a store written in state format 1', () => {
   // only they touch) keep their format-1 state to the end.
   const later = new Set(Array.from({ length: 30 }, (_, i) => `user-${i}`));
   const after = data.interactions.slice(cut).filter((e) => later.has(e.user_id));
-  const catalog = new Map<string, CatalogEntry>(
-    data.items.map((i) => [i.item_id, { category: i.category, price: i.price }]),
-  );
+  const catalog = catalogOf(data.items);
   const inputs = (interactions: Interaction[]): OracleInputs => ({ interactions, catalog });
 
   let stack: Stack;

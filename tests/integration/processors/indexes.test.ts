@@ -8,8 +8,8 @@ import { dropVersionKeys, switchActiveVersion } from '../../../sinks/redis/versi
 import { startApiStack, type ApiStack } from '../../harness/api-stack.js';
 import { makeDataset } from '../../harness/dataset.js';
 import { produceInteractions, produceItems, waitForCaughtUp } from '../../harness/kafka-io.js';
-import { computeFeatures, type CatalogEntry } from '../../oracle/batch-features.js';
-import { purchasedBy, rankByPopularity, rankingDifferences, type Ranked } from './oracle-check.js';
+import { computeFeatures } from '../../oracle/batch-features.js';
+import { catalogOf, purchasedBy, rankByPopularity, rankingDifferences, type Ranked } from './oracle-check.js';
 
 /**
  * The recommendation indexes the processors keep in Redis (sinks/redis/indexes.ts), on the real
@@ -21,9 +21,7 @@ import { purchasedBy, rankByPopularity, rankingDifferences, type Ranked } from '
 describe('recommendation indexes', () => {
   const data = makeDataset({ users: 150, items: 250, events: 8000, days: 20, seed: 21, lateRate: 0 });
   const half = Math.floor(data.interactions.length / 2);
-  const catalog = new Map<string, CatalogEntry>(
-    data.items.map((i) => [i.item_id, { category: i.category, price: i.price }]),
-  );
+  const catalog = catalogOf(data.items);
   let s: ApiStack;
   let api: RunningApi;
   let v2: RunningProcessors | undefined;

@@ -1,5 +1,9 @@
+import type { Kafka } from 'kafkajs';
+import type { AvroSerde } from '../../../schemas/serde.js';
 import type { FeatureReader } from '../../../sinks/redis/reader.js';
 import type { Interaction, ItemFeatures, UserFeatures } from '../../../schemas/types.js';
+import { TOPIC, itemFeaturesTopic, userFeaturesTopic } from '../../../topology/topics.js';
+import { readLatest, readTopic } from '../../harness/kafka-io.js';
 import {
   computeFeatures,
   itemFeatures,
@@ -13,6 +17,31 @@ import { RELATIVE_TOLERANCE, featureDifferences } from '../../oracle/compare.js'
 export interface OracleInputs {
   interactions: Interaction[];
   catalog: Map<string, CatalogEntry>;
+}
+
+/** The part of an item record the features join with. */
+type CatalogItem = { item_id: string } & CatalogEntry;
+
+/** The catalog the oracle joins interactions with: category and price by item id. */
+export function catalogOf(items: Iterable<CatalogItem>): Map<string, CatalogEntry> {
+  const catalog = new Map<string, CatalogEntry>();
+  for (const i of items) catalog.set(i.item_id, { category: i.category, price: i.price });
+  return catalog;
+}
+
+/** The oracle's inputs for events and items a test holds. */
+export function oracleInputs(interactions: Interaction[], items: Iterable<CatalogItem>): OracleInputs {
+  return { interactions, catalog: catalogOf(items) };
+}
+
+/**
+ * The oracle's inputs as the log holds them: every interaction record (an event sent twice is
+ * there twice; the oracle counts each event id once) and the latest record of every item.
+ */
+export async function oracleInputsFromLog(kafka: Kafka, serde: AvroSerde): Promise<OracleInputs> {
+  const interactions = (await readTopic(kafka, serde, TOPIC.interactions, 'Interaction')).map((r) => r.value);
+  const items = await readLatest(kafka, serde, TOPIC.items, 'Item');
+  return oracleInputs(interactions, items.values());
 }
 
 function strip<T extends object>(record: T): Record<string, unknown> {
@@ -105,6 +134,18 @@ export function topicDifferences(
     diffs.push(...featureDifferences(`item ${id}`, strip(record), { ...itemFeatures(events, record.as_of) }));
   }
   return diffs;
+}
+
+/** topicDifferences over the latest record of every entity in the feature topics of `version`. */
+export async function featureTopicDifferences(
+  kafka: Kafka,
+  serde: AvroSerde,
+  input: OracleInputs,
+  version = 'v1',
+): Promise<string[]> {
+  const users = await readLatest(kafka, serde, userFeaturesTopic(version), 'UserFeatures');
+  const items = await readLatest(kafka, serde, itemFeaturesTopic(version), 'ItemFeatures');
+  return topicDifferences(input, users, items, version);
 }
 
 export interface Ranked {

@@ -4,18 +4,15 @@ import { pipelineLag } from '../../../processors/progress.js';
 import { startProcessors, type RunningProcessors } from '../../../processors/start.js';
 import { ensureTopics } from '../../../processors/topics.js';
 import { createFeatureReader } from '../../../sinks/redis/reader.js';
-import { itemFeaturesTopic, userFeaturesTopic } from '../../../topology/topics.js';
 import { makeDataset } from '../../harness/dataset.js';
 import {
   produceInteractionsPaced,
   produceItems,
-  readLatest,
   waitForCaughtUp,
   waitUntil,
 } from '../../harness/kafka-io.js';
 import { startStack, type Stack } from '../../harness/stack.js';
-import type { CatalogEntry } from '../../oracle/batch-features.js';
-import { redisDifferences, topicDifferences } from './oracle-check.js';
+import { featureTopicDifferences, oracleInputs, redisDifferences } from './oracle-check.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -77,14 +74,9 @@ describe('Redis unreachable for 10 s mid-replay', () => {
     await producing;
     await waitForCaughtUp(kafka, redis, 'v1');
     await waitUntil(() => health.status().healthy, 'processors healthy again', 30_000);
-    const catalog = new Map<string, CatalogEntry>(
-      data.items.map((i) => [i.item_id, { category: i.category, price: i.price }]),
-    );
-    const input = { interactions: data.interactions, catalog };
+    const input = oracleInputs(data.interactions, data.items);
     expect((await redisDifferences(createFeatureReader(redis), input)).diffs.slice(0, 20)).toEqual([]);
-    const users = await readLatest(kafka, serde, userFeaturesTopic('v1'), 'UserFeatures');
-    const items = await readLatest(kafka, serde, itemFeaturesTopic('v1'), 'ItemFeatures');
-    expect(topicDifferences(input, users, items, 'v1').slice(0, 20)).toEqual([]);
+    expect((await featureTopicDifferences(kafka, serde, input)).slice(0, 20)).toEqual([]);
     await admin.disconnect();
   });
 });

@@ -7,8 +7,7 @@ import { TOPIC } from '../../../topology/topics.js';
 import { readTopic, waitForCaughtUp } from '../../harness/kafka-io.js';
 import { spawnCli } from '../../harness/processes.js';
 import { startStack, type Stack } from '../../harness/stack.js';
-import type { CatalogEntry } from '../../oracle/batch-features.js';
-import { redisDifferences } from './oracle-check.js';
+import { oracleInputsFromLog, redisDifferences } from './oracle-check.js';
 
 /**
  * The issue's scenario through the command line: `recostream generate`, `recostream replay` of
@@ -72,14 +71,8 @@ describe('replaying a file again with --force', () => {
     });
     await waitForCaughtUp(kafka, redis, 'v1');
     const serde = stack.serde();
-    const produced = (await readTopic(kafka, serde, TOPIC.interactions, 'Interaction')).map((r) => r.value);
-    const items = (await readTopic(kafka, serde, TOPIC.items, 'Item')).map((r) => r.value);
-    const input = {
-      interactions: produced,
-      catalog: new Map<string, CatalogEntry>(
-        items.map((i) => [i.item_id, { category: i.category, price: i.price }]),
-      ),
-    };
+    const input = await oracleInputsFromLog(kafka, serde);
+    const produced = input.interactions;
     const reader = createFeatureReader(redis);
     const first = await redisDifferences(reader, input);
     expect(first.users).toBeGreaterThan(100);
