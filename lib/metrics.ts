@@ -1,4 +1,12 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import {
+  Counter,
+  Gauge,
+  Histogram,
+  Registry,
+  type CounterConfiguration,
+  type GaugeConfiguration,
+  type HistogramConfiguration,
+} from 'prom-client';
 
 /**
  * The process's Prometheus registry, shared by every part (the API serves it at /metrics) and the
@@ -6,12 +14,35 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
  */
 export const metricsRegistry = new Registry();
 
-/**
- * The metric registered under `name`, else a new one from `create`: a part started twice in one
- * process (tests, `up` restarting it) must not register the same name again, which prom-client refuses.
+/*
+ * A metric of `registry` by its name, created on first use: a part started twice in one process
+ * (tests, `up` restarting it) must not register the same name again, which prom-client refuses.
+ * One function per kind keeps the label names in the type (Counter<'table'>, not Counter<string>).
  */
-export function getOrCreate<T>(registry: Registry, name: string, create: () => T): T {
-  return (registry.getSingleMetric(name) as T | undefined) ?? create();
+type Unregistered<C> = Omit<C, 'registers'>;
+
+export function counter<L extends string>(
+  registry: Registry,
+  config: Unregistered<CounterConfiguration<L>>,
+): Counter<L> {
+  const existing = registry.getSingleMetric(config.name) as Counter<L> | undefined;
+  return existing ?? new Counter({ ...config, registers: [registry] });
+}
+
+export function gauge<L extends string>(
+  registry: Registry,
+  config: Unregistered<GaugeConfiguration<L>>,
+): Gauge<L> {
+  const existing = registry.getSingleMetric(config.name) as Gauge<L> | undefined;
+  return existing ?? new Gauge({ ...config, registers: [registry] });
+}
+
+export function histogram<L extends string>(
+  registry: Registry,
+  config: Unregistered<HistogramConfiguration<L>>,
+): Histogram<L> {
+  const existing = registry.getSingleMetric(config.name) as Histogram<L> | undefined;
+  return existing ?? new Histogram({ ...config, registers: [registry] });
 }
 
 const processorLabels = ['processor', 'version'] as const;
