@@ -7,7 +7,9 @@ export function featuresCommand(): Command {
   for (const kind of ['user', 'item'] as const) {
     cmd
       .command(kind)
-      .description(`Features of one or more ${kind}s (null for an unknown id)`)
+      .description(
+        `Features of one or more ${kind}s (null for an unknown id, with the reason on stderr; exit code 1 when none is known)`,
+      )
       .argument('<id...>', `${kind} ids`)
       .addOption(new Option('--version <v>', 'feature version to read (default: the active one)'))
       .addOption(new Option('--fields <list>', 'only these comma-separated fields'))

@@ -34,6 +34,16 @@ export async function lookUpFeatures(
             fields: fields as (keyof ItemFeatures)[],
           });
     process.stdout.write(`${JSON.stringify(ids.length === 1 ? records[0] : records, null, 2)}\n`);
+    const missing = ids.filter((_, i) => records[i] === null);
+    if (missing.length > 0) {
+      // stdout stays the JSON a script parses; why an entry is null goes to stderr.
+      const { version } = await reader.resolveVersion(opts.version);
+      const reason =
+        version === null
+          ? 'no feature version is active yet'
+          : `no features in version ${version} (no event of this ${kind} has been processed)`;
+      process.stderr.write(`${kind} ${missing.map((id) => JSON.stringify(id)).join(', ')}: ${reason}\n`);
+    }
     if (records.every((r) => r === null)) process.exitCode = 1;
   } finally {
     redis.disconnect();

@@ -182,6 +182,11 @@ describe('feature processors', () => {
     expect(printed).toEqual(
       await reader.readUserFeatures(['user-0', 'user-1'], { fields: ['total_interactions', 'recent_items'] }),
     );
+    // An unknown id prints null (the JSON stays parseable) and says why on stderr.
+    const absent = spawnCli(['features', 'user', 'nobody'], stack.env());
+    expect((await absent.exited).code).toBe(1);
+    expect(absent.output()).toMatch(/^null$/m);
+    expect(absent.output()).toMatch(/user "nobody": no features in version v1/);
     const unknown = spawnCli(['features', 'item', 'item-0', '--fields', 'nope'], stack.env());
     expect((await unknown.exited).code).not.toBe(0);
     expect(unknown.output()).toMatch(/unknown field\(s\) nope/);
