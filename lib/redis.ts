@@ -26,3 +26,43 @@ export function createRedis(url: string, logger: Logger, options: RedisOptions =
   });
   return client;
 }
+
+/** `url` with its password (if any) masked, for messages. */
+function shownUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return url;
+  }
+}
+
+/**
+ * A client for a command that does one thing and exits (`features`, `versions`). It connects
+ * once: an unreachable Redis is an error naming the URL right away, not retries that a person at
+ * a terminal would wait on. Long-running parts use createRedis, which rides out restarts.
+ */
+export async function connectRedisOnce(url: string, command: string): Promise<Redis> {
+  const client = new Redis(url, {
+    lazyConnect: true,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 5_000,
+    enableAutoPipelining: false,
+  });
+  // connect() rejects with "Connection is closed."; the socket's own error says why.
+  let cause: string | undefined;
+  client.on('error', (err: Error) => (cause ??= err.message));
+  try {
+    await client.connect();
+  } catch (err) {
+    client.disconnect();
+    const reason = cause ?? (err instanceof Error ? err.message : String(err));
+    throw new Error(
+      `Redis at ${shownUrl(url)} is unreachable (${reason}): \`recostream ${command}\` uses the feature store ` +
+        'there. Is `recostream up` (or your redis-server) running, and REDIS_URL right?',
+    );
+  }
+  return client;
+}

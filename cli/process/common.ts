@@ -6,7 +6,7 @@ import type { Logger } from '../../lib/logger.js';
 export function requireRedisUrl(config: Config, command: string): string {
   if (config.redisUrl) return config.redisUrl;
   throw new Error(
-    `REDIS_URL is not set: \`recostream ${command}\` writes feature state to a Redis it does not start itself ` +
+    `REDIS_URL is not set: \`recostream ${command}\` uses the feature store in a Redis it does not start itself ` +
       '(`recostream up` runs an embedded redis-server; otherwise set REDIS_URL=redis://host:port)',
   );
 }

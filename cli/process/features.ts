@@ -1,6 +1,5 @@
 import { loadConfig } from '../../lib/config.js';
-import { logger } from '../../lib/logger.js';
-import { createRedis } from '../../lib/redis.js';
+import { connectRedisOnce } from '../../lib/redis.js';
 import type { ItemFeatures, UserFeatures } from '../../schemas/types.js';
 import { createFeatureReader } from '../../sinks/redis/reader.js';
 import { fieldNames } from '../../schemas/avro.js';
@@ -12,7 +11,7 @@ export async function lookUpFeatures(
   ids: string[],
   opts: { version?: string; fields?: string },
 ): Promise<void> {
-  const redis = createRedis(requireRedisUrl(loadConfig(), 'features'), logger);
+  const redis = await connectRedisOnce(requireRedisUrl(loadConfig(), 'features'), 'features');
   try {
     const reader = createFeatureReader(redis);
     const fields = opts.fields

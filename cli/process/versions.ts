@@ -1,19 +1,17 @@
+import type { Redis } from 'ioredis';
 import type { Admin } from 'kafkajs';
 import { loadConfig } from '../../lib/config.js';
 import { createKafka } from '../../lib/kafka.js';
 import { logger } from '../../lib/logger.js';
-import { createRedis } from '../../lib/redis.js';
+import { connectRedisOnce } from '../../lib/redis.js';
 import { processorGroupId } from '../../processors/runtime/processor.js';
 import { PROCESSOR_NAMES } from '../../processors/start.js';
 import { dropVersionKeys, listVersions, switchActiveVersion } from '../../sinks/redis/versions.js';
 import { itemFeaturesTopic, userFeaturesTopic } from '../../topology/topics.js';
 import { requireRedisUrl } from './common.js';
 
-async function withRedis<T>(
-  command: string,
-  fn: (redis: ReturnType<typeof createRedis>) => Promise<T>,
-): Promise<T> {
-  const redis = createRedis(requireRedisUrl(loadConfig(), command), logger);
+async function withRedis<T>(command: string, fn: (redis: Redis) => Promise<T>): Promise<T> {
+  const redis = await connectRedisOnce(requireRedisUrl(loadConfig(), command), command);
   try {
     return await fn(redis);
   } finally {

@@ -1,6 +1,7 @@
 import type { Admin, Kafka } from 'kafkajs';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../../embedded/redis/launcher.js';
 import { metricsRegistry } from '../../../lib/metrics.js';
 import { ensureTopics } from '../../../processors/topics.js';
 import { startProcessors, type RunningProcessors } from '../../../processors/start.js';
@@ -190,6 +191,15 @@ describe('feature processors', () => {
     const unknown = spawnCli(['features', 'item', 'item-0', '--fields', 'nope'], stack.env());
     expect((await unknown.exited).code).not.toBe(0);
     expect(unknown.output()).toMatch(/unknown field\(s\) nope/);
+  });
+
+  it('`recostream features` and `versions` name an unreachable Redis at once instead of retrying', async () => {
+    const nothing = `redis://127.0.0.1:${await freePort()}`;
+    for (const args of [['features', 'user', 'user-0'], ['versions']]) {
+      const child = spawnCli(args, stack.env({ REDIS_URL: nothing }));
+      expect((await child.exited).code).toBe(1);
+      expect(child.output()).toContain(`Redis at ${nothing} is unreachable (connect ECONNREFUSED`);
+    }
   });
 
   it('reprocess v2 gives identical features; --switch moves readers to v2; versions lists and drops', async () => {
