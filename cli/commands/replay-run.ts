@@ -1,4 +1,5 @@
-import { writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, stat, writeFile } from 'node:fs/promises';
 import { loadConfig } from '../../lib/config.js';
 import { logger } from '../../lib/logger.js';
 import { parseColumnMap, type RecordKind } from '../../schemas/normalise/index.js';
@@ -11,6 +12,18 @@ import type { ReplaySink } from '../../replay/sink.js';
 import type { ReplayCliOptions } from './replay.js';
 
 const KINDS: readonly RecordKind[] = ['interactions', 'items', 'users'];
+
+async function assertReadable(file: string): Promise<void> {
+  try {
+    if (!(await stat(file)).isFile()) throw new Error('not a file');
+    await access(file, constants.R_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const reason =
+      code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+    throw new Error(`cannot read ${file}: ${reason}`);
+  }
+}
 
 /** The body of `recostream replay`, loaded only when the command runs. Returns the exit code. */
 export async function runReplayCommand(kind: string, file: string, opts: ReplayCliOptions): Promise<number> {
@@ -39,6 +52,9 @@ export async function runReplayCommand(kind: string, file: string, opts: ReplayC
     }
     throw err;
   };
+
+  // A missing file is said at once, not after connecting to Kafka (which may be down too).
+  if (!fromStdin) await assertReadable(file).catch(failed);
 
   let sink: ReplaySink | undefined;
   if (!opts.dryRun) {

@@ -126,6 +126,21 @@ describe('recostream generate and replay (the commands)', () => {
     expect(r.produced).toBe(r.accepted);
   });
 
+  it('says a file is missing before connecting to anything, and writes its report', async () => {
+    const reportFile = path.join(work, 'missing.report.json');
+    const missing = path.join(work, 'no-such.csv');
+    const child = spawnCli(['replay', 'interactions', missing, '--report', reportFile], {
+      ...env,
+      // Nothing listens here: had the command connected first, it would report Kafka instead.
+      KAFKA_BROKERS: '127.0.0.1:1',
+    });
+    expect((await child.exited).code).not.toBe(0);
+    expect(child.output()).toContain(`recostream: cannot read ${missing}: no such file`);
+    expect(child.output()).not.toMatch(/Kafka/);
+    const r = await report(reportFile);
+    expect(r.produced).toBe(0);
+  });
+
   it('prints accurate help without loading the heavy parts', async () => {
     const help = await run(['replay', '--help']);
     expect(help.code).toBe(0);
