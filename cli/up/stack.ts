@@ -9,6 +9,7 @@ import type { Logger } from '../../lib/logger.js';
 import type { ReadOnlyClickHouse } from '../../sinks/clickhouse/query.js';
 import type { AvroSerde } from '../../schemas/serde.js';
 import type { UpSettings } from './settings.js';
+import { firstTakenPort, type WantedPort } from './free-ports.js';
 
 /**
  * Starts every part of the pipeline in this process and stops them in order. Start order is
@@ -145,6 +146,28 @@ export async function startUpStack(options: UpStackOptions): Promise<UpStack> {
     log.info({ step: name, ms: Math.round(performance.now() - started) }, `${name} ready`);
     return value;
   };
+
+  const wanted: WantedPort[] = [];
+  if (settings.redis.embedded)
+    wanted.push({ what: 'redis-server', port: settings.redis.port, host: '127.0.0.1', flag: '--redis-port' });
+  if (settings.kafka.embedded)
+    wanted.push({
+      what: 'the Kafka broker',
+      port: settings.kafka.port,
+      host: settings.host,
+      flag: '--kafka-port',
+    });
+  if (settings.registry.embedded) {
+    wanted.push({
+      what: 'the schema registry',
+      port: settings.registry.port,
+      host: settings.host,
+      flag: '--registry-port',
+    });
+  }
+  wanted.push({ what: 'the API', port: config.apiPort, host: settings.host, flag: '--api-port' });
+  const busy = await firstTakenPort(wanted);
+  if (busy) throw new PortInUseError(busy.what, busy.port, busy.flag);
 
   try {
     // Heavy modules load here, not at import: `recostream --help` must stay fast.
