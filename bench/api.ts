@@ -71,6 +71,11 @@ interface Figures {
   load: string;
   /** Share of the machine's CPU time the hypervisor took during the phase (virtual machines). */
   steal: number | null;
+  /**
+   * redis-server's CPU per request, and requests per script call (EVALSHA/EVAL, INFO commandstats):
+   * how many lookups the reader combined into one round trip; null when no script ran.
+   */
+  redisWork: { cpuMicrosPerRequest: number; requestsPerScriptCall: number | null };
 }
 
 function random<T>(list: readonly T[]): T {
@@ -117,16 +122,28 @@ async function redisCpuSeconds(redis: Redis): Promise<number> {
   return field('used_cpu_sys') + field('used_cpu_user');
 }
 
+/**
+ * Script calls (EVALSHA, EVAL) redis-server has run (INFO commandstats). Only these: the commands
+ * a script runs count in commandstats too, so a total would not say how many round trips came in.
+ */
+async function redisScriptCalls(redis: Redis): Promise<number> {
+  const info = await redis.info('commandstats');
+  let calls = 0;
+  for (const m of info.matchAll(/^cmdstat_(?:evalsha|eval):calls=(\d+)/gm)) calls += Number(m[1]);
+  return calls;
+}
+
 /** Runs `phase`, measuring the CPU of every process and the load average around it. */
 async function measured(
   redis: Redis,
   apiPid: number | undefined,
-  phase: () => Promise<Omit<Figures, 'cpu' | 'load' | 'steal'> & { clientCpu: number | null }>,
+  phase: () => Promise<Omit<Figures, 'cpu' | 'load' | 'steal' | 'redisWork'> & { clientCpu: number | null }>,
 ): Promise<Figures> {
   const load0 = os.loadavg()[0]!;
   const ticks0 = machineTicks();
   const api0 = processTreeCpuSeconds(apiPid);
   const redis0 = await redisCpuSeconds(redis);
+  const scripts0 = await redisScriptCalls(redis);
   const bench0 = process.cpuUsage();
   const t0 = performance.now();
   const { clientCpu, ...figures } = await phase();
@@ -134,17 +151,24 @@ async function measured(
   const api1 = processTreeCpuSeconds(apiPid);
   const bench = process.cpuUsage(bench0);
   const redis1 = await redisCpuSeconds(redis);
+  const scripts1 = await redisScriptCalls(redis);
   const ticks1 = machineTicks();
+  const redisCores = (redis1 - redis0) / seconds;
+  const scripts = scripts1 - scripts0;
   return {
     ...figures,
     cpu: {
       api: api0 === null || api1 === null ? null : (api1 - api0) / seconds,
-      redis: (redis1 - redis0) / seconds,
+      redis: redisCores,
       client: clientCpu,
       bench: (bench.user + bench.system) / 1e6 / seconds,
     },
     load: `${load0.toFixed(1)}–${os.loadavg()[0]!.toFixed(1)}`,
     steal: stealBetween(ticks0, ticks1),
+    redisWork: {
+      cpuMicrosPerRequest: figures.requestsPerSecond > 0 ? (redisCores * 1e6) / figures.requestsPerSecond : 0,
+      requestsPerScriptCall: scripts > 0 ? (figures.requestsPerSecond * seconds) / scripts : null,
+    },
   };
 }
 
@@ -275,7 +299,9 @@ function row(f: Figures): string {
     `| ${f.name.padEnd(50)} | ${Math.round(f.requestsPerSecond).toString().padStart(6)} | ${ms(f.p50)} | ` +
     `${ms(f.p99)} | ${ms(f.p999)} | ${String(f.errors).padStart(3)} | ${cores(f.cpu.api)} | ` +
     `${cores(f.cpu.redis)} | ${cores(f.cpu.client)} | ${cores(f.cpu.bench)} | ${f.load} | ` +
-    `${f.steal === null ? '–' : `${Math.round(f.steal * 100)}%`} |`
+    `${f.steal === null ? '–' : `${Math.round(f.steal * 100)}%`} | ` +
+    `${f.redisWork.cpuMicrosPerRequest.toFixed(1)} | ` +
+    `${f.redisWork.requestsPerScriptCall === null ? '–' : f.redisWork.requestsPerScriptCall.toFixed(1)} |`
   );
 }
 
@@ -321,9 +347,10 @@ async function main(): Promise<void> {
     process.stdout.write(
       `\n${machine()}\nconcurrency ${connections}, ${duration} s each, ${userIds.length} users, client ${client}\n` +
         `CPU columns: cores used during the phase by the API (its workers included), redis-server, the load generator, this process;\n` +
-        `steal: the share of the machine's CPU time its hypervisor took meanwhile\n\n` +
-        `| what | req/s | p50 ms | p99 ms | p99.9 ms | errors | API | redis | client | bench | load avg | steal |\n` +
-        `|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|\n`,
+        `steal: the share of the machine's CPU time its hypervisor took meanwhile;\n` +
+        `redis µs/req: redis-server's CPU per request; req/script: requests per script call (lookups per round trip)\n\n` +
+        `| what | req/s | p50 ms | p99 ms | p99.9 ms | errors | API | redis | client | bench | load avg | steal | redis µs/req | req/script |\n` +
+        `|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|\n`,
     );
 
     const runs: { workers: number; single: Figures; batch: Figures }[] = [];
