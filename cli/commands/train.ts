@@ -137,6 +137,14 @@ export function trainerCommand(): Command {
     )
     .addOption(
       new Option(
+        '--kafka-retries <n>',
+        "retries of this process's Kafka clients before a request fails (about 30 s at 8); fewer: a run fails sooner while Kafka is away",
+      )
+        .argParser(wholeNumber(0))
+        .default(8),
+    )
+    .addOption(
+      new Option(
         '--health-port <port>',
         'serve GET /health (503 while the trainer cannot train, with the reasons) and GET /metrics on 127.0.0.1:<port>',
       ).argParser(port),
@@ -167,6 +175,7 @@ Policies, snapshot, promotion: docs/TRAINING.md; health and metrics: docs/OPERAT
         seed: number;
         sink: string;
         checkInterval: number;
+        kafkaRetries: number;
         healthPort?: number;
       }) => {
         const { runTrainerCommand } = await import('../train/daemon.js');

@@ -25,6 +25,8 @@ export interface TrainerCommandOptions {
   seed: number;
   sink: string;
   checkInterval: number;
+  /** Retries of every kafkajs client of the process (kafkajs' `retry.retries`; default 8). */
+  kafkaRetries?: number;
   /** Serve GET /health and GET /metrics on 127.0.0.1 at this port. */
   healthPort?: number;
 }
@@ -55,7 +57,16 @@ export async function runTrainerCommand(opts: TrainerCommandOptions): Promise<vo
   const server =
     opts.healthPort === undefined ? undefined : await serveHealth(opts.healthPort, () => health.status());
 
-  const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: 'recostream-trainer', logger: log });
+  const kafka = createKafka({
+    brokers: config.kafkaBrokers,
+    clientId: 'recostream-trainer',
+    logger: log,
+    // `retry` replaces createKafka's whole retry object, so its other two settings are repeated.
+    config:
+      opts.kafkaRetries === undefined
+        ? undefined
+        : { retry: { initialRetryTime: 200, retries: opts.kafkaRetries, maxRetryTime: 10_000 } },
+  });
   const serde = new AvroSerde({ url: config.schemaRegistryUrl });
   const admin = kafka.admin();
   const closers: (() => Promise<unknown>)[] = [() => admin.disconnect()];

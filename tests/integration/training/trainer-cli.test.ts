@@ -89,6 +89,10 @@ describe('recostream trainer --health-port', () => {
         'popularity',
         '--min-changed',
         '1000000',
+        // The run asked for during the outage fails once its produce gives up: after ~1 s instead
+        // of the ~30 s of the default retries.
+        '--kafka-retries',
+        '2',
       ],
       stack.env(),
     );
