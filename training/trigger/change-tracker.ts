@@ -8,8 +8,8 @@ import type { EndOffsets } from '../snapshot/offsets.js';
  * `recostream-trainer.<version>`) tails `user-features.<v>` and `item-features.<v>` and remembers
  * each changed key with the offset of its newest record. Changes are counted from a baseline —
  * the end offsets of the last successful run's snapshot — so the count is exact across restarts:
- * before consuming, the group's committed offsets are set to the baseline, and records below it
- * are ignored. When a run succeeds, `advance(snapshotEnds)` forgets the keys that run saw; keys
+ * the consumer starts each partition at the baseline (committing it), and records below it are
+ * ignored. When a run succeeds, `advance(snapshotEnds)` forgets the keys that run saw; keys
  * changed while it ran (at or past its snapshot's offsets) still count toward the next one.
  */
 
@@ -83,25 +83,12 @@ export class ChangeTracker {
     const existing = new Set(await this.opts.admin.listTopics());
     const missing = this.topics.filter((t) => !existing.has(t));
     if (missing.length > 0) throw new Error(`feature topic(s) ${missing.join(', ')} do not exist yet`);
+    // Where each partition starts: at the baseline, else at the log start (every key counts).
+    const starts: { topic: string; partition: number; offset: string }[] = [];
     for (const topic of this.topics) {
-      try {
-        const ends = this.baseline.get(topic);
-        if (ends && ends.size > 0) {
-          await this.opts.admin.setOffsets({
-            groupId,
-            topic,
-            partitions: [...ends].map(([partition, offset]) => ({ partition, offset: String(offset) })),
-          });
-        } else {
-          await this.opts.admin.resetOffsets({ groupId, topic, earliest: true });
-        }
-      } catch (err) {
-        // A previous member's session may still hold the group; records below the baseline are
-        // ignored anyway, so at worst keys between the committed offsets and the baseline are missed.
-        this.log.warn(
-          { err: (err as Error).message, topic },
-          'could not position the trainer group; resuming where it was',
-        );
+      const ends = this.baseline.get(topic);
+      for (const p of await this.opts.admin.fetchTopicOffsets(topic)) {
+        starts.push({ topic, partition: p.partition, offset: String(ends?.get(p.partition) ?? p.low) });
       }
     }
     const consumer = this.opts.kafka.consumer({
@@ -125,7 +112,7 @@ export class ChangeTracker {
     await consumer.connect();
     try {
       for (const topic of this.topics) await consumer.subscribe({ topic, fromBeginning: true });
-      await consumer.run({
+      const running = consumer.run({
         eachBatch: async ({ batch }) => {
           const floor = this.baseline.get(batch.topic)?.get(batch.partition) ?? 0;
           const kind = batch.topic === this.topics[0] ? 'u' : 'i';
@@ -146,6 +133,12 @@ export class ChangeTracker {
           }
         },
       });
+      // run() creates the consumer group before its first await, so these seeks are in place
+      // before the first fetch: each partition commits its start and is read from there. (kafkajs'
+      // admin.setOffsets does the same through a consumer of its own that waits out a 5 s fetch
+      // per topic: 10 s on every trainer start.)
+      for (const start of starts) consumer.seek(start);
+      await running;
     } catch (err) {
       await consumer.disconnect().catch(() => undefined);
       throw err;
