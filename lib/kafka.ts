@@ -26,8 +26,10 @@ export interface KafkaClientOptions {
   brokers: string[];
   clientId: string;
   logger: Logger;
-  /** Overrides for kafkajs' client config (retries, timeouts). */
+  /** Overrides for kafkajs' client config (timeouts, ...). */
   config?: Partial<KafkaConfig>;
+  /** Retries before a request fails (default 8, about 30 s of backoff); the backoff stays. */
+  retries?: number;
 }
 
 /** The one way recostream creates kafkajs clients, against the embedded broker or a cluster alike. */
@@ -39,7 +41,7 @@ export function createKafka(opts: KafkaClientOptions): Kafka {
     logCreator: pinoLogCreator(opts.logger.child({ part: 'kafkajs' })),
     connectionTimeout: 5000,
     requestTimeout: 30000,
-    retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 10_000 },
+    retry: { initialRetryTime: 200, retries: opts.retries ?? 8, maxRetryTime: 10_000 },
     ...opts.config,
   });
 }

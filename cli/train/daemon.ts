@@ -61,11 +61,7 @@ export async function runTrainerCommand(opts: TrainerCommandOptions): Promise<vo
     brokers: config.kafkaBrokers,
     clientId: 'recostream-trainer',
     logger: log,
-    // `retry` replaces createKafka's whole retry object, so its other two settings are repeated.
-    config:
-      opts.kafkaRetries === undefined
-        ? undefined
-        : { retry: { initialRetryTime: 200, retries: opts.kafkaRetries, maxRetryTime: 10_000 } },
+    retries: opts.kafkaRetries,
   });
   const serde = new AvroSerde({ url: config.schemaRegistryUrl });
   const admin = kafka.admin();
