@@ -24,8 +24,8 @@ export function apiCommand(): Command {
     .addOption(
       new Option(
         '--workers <n>',
-        'serve from n processes sharing the port (one per core pays off: a lookup is CPU-bound); ' +
-          'rate limits are then counted in Redis',
+        'serve from n processes sharing the port (a lookup is CPU-bound: up to one per core the API ' +
+          'has to itself, docs/API.md "Workers"); rate limits are then counted in Redis',
       )
         .argParser(positiveInteger)
         .default(1),
