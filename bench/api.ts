@@ -385,7 +385,7 @@ async function main(): Promise<void> {
       // The floor in as many processes, right after: the ceiling these figures are held against.
       const floorPort = await freePort();
       const floor = await startFloor(floorPort, workers, record);
-      let floorSingle: Figures;
+      let floorFigures: Figures;
       try {
         const floorUrl = new URL(`http://127.0.0.1:${floorPort}`);
         await httpLoad({
@@ -395,7 +395,7 @@ async function main(): Promise<void> {
           durationSeconds: 5,
           get: { paths },
         });
-        floorSingle = print(
+        floorFigures = print(
           await measured(redis, floor.child.pid, () =>
             http(`floor: Fastify alone, one fixed record${label}`, floorUrl, { get: { paths } }),
           ),
@@ -403,7 +403,7 @@ async function main(): Promise<void> {
       } finally {
         await floor.stop();
       }
-      runs.push({ workers, single, batch, floor: floorSingle });
+      runs.push({ workers, single, batch, floor: floorFigures });
     }
     const readerSingle = print(
       await measured(redis, undefined, () =>
