@@ -113,6 +113,8 @@ export interface Trainer {
   waitForRun(runId: string, timeoutMs?: number): Promise<TrainingRun>;
   /** Evaluates the policy now (it is also evaluated on changes and every check interval). */
   checkNow(): Promise<TriggerReason | null>;
+  /** Runs the health checks now (they also run every check interval) and reports the result. */
+  checkHealth(): Promise<void>;
   status(): TrainerStatus;
   getRun(runId: string): TrainingRun | null;
   /** Newest first, the queued run (if any) first of all. */
@@ -527,6 +529,7 @@ export async function startTrainer(deps: TrainerDeps): Promise<Trainer> {
     },
 
     checkNow,
+    checkHealth,
 
     status() {
       return {

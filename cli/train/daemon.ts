@@ -4,11 +4,13 @@ import { health } from '../../lib/health.js';
 import { createKafka } from '../../lib/kafka.js';
 import { logger as rootLogger } from '../../lib/logger.js';
 import { createRedis } from '../../lib/redis.js';
+import type { Redis } from 'ioredis';
 import { AvroSerde } from '../../schemas/serde.js';
 import type { HealthCheck } from '../../training/health.js';
 import { isPromotionMetric } from '../../training/runs/record.js';
 import { isModelKind } from '../../training/trainer-client.js';
 import { startTrainer, TRAINER_HEALTH_COMPONENT } from '../../training/trainer.js';
+import { serveTrainerOverRedis, TRAINING_KEYS } from '../../training/remote/redis-channel.js';
 import { policyFromConfig } from '../../training/trigger/policy.js';
 import { serveHealth } from '../health-server.js';
 import { untilSignal } from '../process/common.js';
@@ -34,6 +36,21 @@ export interface TrainerCommandOptions {
 /** One of the API's readiness probes as a trainer health check. */
 function dependencyCheck(probe: ReadinessProbe, what: string): HealthCheck {
   return { name: probe.name, failure: `${what} unreachable`, check: () => probe.check() };
+}
+
+/**
+ * Whether the API (and `recostream train`) can find this trainer: they look for its heartbeat in
+ * Redis (training/remote/redis-channel.ts), which it writes once it serves their requests. A
+ * trainer that is up but not yet, or no longer, findable is not healthy.
+ */
+function requestsCheck(redis: Redis): HealthCheck {
+  return {
+    name: 'requests',
+    failure: 'not serving training requests',
+    async check() {
+      if ((await redis.exists(TRAINING_KEYS.heartbeat)) === 0) throw new Error('no heartbeat in Redis yet');
+    },
+  };
 }
 
 /** `recostream trainer`: the daemon until SIGINT/SIGTERM (a run in progress finishes first). */
@@ -106,13 +123,16 @@ export async function runTrainerCommand(opts: TrainerCommandOptions): Promise<vo
       checks: [
         dependencyCheck(registryProbe(config.schemaRegistryUrl), 'schema registry'),
         dependencyCheck(clickhouseProbe(clickhouse.labels), 'clickhouse'),
+        ...(redis ? [requestsCheck(redis)] : []),
       ],
     });
     closers.unshift(() => trainer.close());
     if (redis) {
-      const { serveTrainerOverRedis } = await import('../../training/remote/redis-channel.js');
       const served = serveTrainerOverRedis(trainer, redis, log);
       closers.unshift(() => served.close());
+      // Healthy from the moment other processes can reach it, not one check interval later.
+      await served.ready;
+      await trainer.checkHealth();
     }
     const signal = await untilSignal();
     log.info({ signal, running: trainer.status().running?.runId ?? null }, 'stopping the trainer');

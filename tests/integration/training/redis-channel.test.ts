@@ -47,6 +47,7 @@ const recordingTrainer: Trainer = {
   },
   waitForRun: () => Promise.reject(new Error('not used')),
   checkNow: () => Promise.resolve(null),
+  checkHealth: () => Promise.resolve(),
   status: () => ({
     state: 'running',
     featureVersion: 'v1',

@@ -3,7 +3,7 @@ import { freePort } from '../../../embedded/redis/launcher.js';
 import type { Interaction, ItemFeatures, UserFeatures } from '../../../schemas/types.js';
 import { TypedProducer } from '../../../topology/producer.js';
 import { itemFeaturesTopic, TOPIC, userFeaturesTopic } from '../../../topology/topics.js';
-import { redisTrainerClient } from '../../../training/remote/redis-channel.js';
+import { redisTrainerClient, TRAINING_KEYS } from '../../../training/remote/redis-channel.js';
 import { createTopics, waitUntil } from '../../harness/kafka-io.js';
 import { spawnCli, type ChildHandle } from '../../harness/processes.js';
 import { startStack, type Stack } from '../../harness/stack.js';
@@ -106,6 +106,8 @@ describe('recostream trainer --health-port', () => {
       'the trainer to report healthy',
       120_000,
     );
+    // Healthy means reachable: the API finds a trainer by this heartbeat.
+    expect(await stack.redis().exists(TRAINING_KEYS.heartbeat)).toBe(1);
     const trainer = last!.body.components.find((c) => c.name === 'trainer');
     expect(trainer).toMatchObject({ healthy: true, reason: null });
     expect(trainer!.details.checks).toEqual({
@@ -114,6 +116,7 @@ describe('recostream trainer --health-port', () => {
       redis: 'ok',
       schema_registry: 'ok',
       clickhouse: 'ok',
+      requests: 'ok',
       tracking: 'ok',
       last_run: 'ok',
     });
