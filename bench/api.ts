@@ -2,12 +2,12 @@
  * API: feature lookups over HTTP against the same ids read straight from Redis, in one run.
  *
  *   npm run bench:api [-- --users 5000 --items 2000 --events 50000 --duration 20 --connections 64
- *                         --batch 100 --client http-load --workers 1,2]
+ *                         --batch 100 --client http-load --workers 1,2 --warmup 20]
  *
  * Starts the real stack (embedded broker and registry, redis-server), feeds generated
  * interactions through both processors until they caught up (then stops them), runs
  * `recostream api` as a child process — once per `--workers` count (default: 1, then one worker
- * per core) — and measures:
+ * per core) — and, after `--warmup` seconds of the same load, measures:
  *   1. GET /v1/features/users/:id for random known ids,
  *   2. POST /v1/features/lookup with `--batch` random user ids,
  * from a load generator in a process of its own (bench/http-load.ts; `--client autocannon` runs
@@ -51,8 +51,12 @@ const options = benchOptions({
   client: 'http-load',
   // The API in 1 process, then in one worker per core (`recostream api --workers`).
   workers: [...new Set([1, os.availableParallelism()])].join(','),
+  // Seconds of full load before each server's figures are taken. Two workers on two busy cores
+  // need 10-15 s of it: V8 compiles the hot code on background threads, which get little CPU
+  // while the cores are saturated, and until then a lookup costs 20-40% more (docs/BENCHMARKS.md).
+  warmup: 20,
 });
-const { users, items, events, duration, connections, client } = options;
+const { users, items, events, duration, connections, client, warmup } = options;
 const batchSize = options.batch;
 if (client !== 'http-load' && client !== 'autocannon') throw new Error('--client: http-load or autocannon');
 const workerCounts = options.workers.split(',').map(Number);
@@ -220,6 +224,18 @@ function httpLoad(spec: LoadSpec): Promise<LoadResult> {
   });
 }
 
+/** `--warmup` seconds of the load `phase` will measure, results dropped (a JIT-cold server's). */
+async function warmUp(url: URL, phase: HttpPhase): Promise<void> {
+  if (warmup <= 0) return;
+  await httpLoad({
+    host: url.hostname,
+    port: Number(url.port),
+    connections,
+    durationSeconds: warmup,
+    ...phase,
+  });
+}
+
 interface HttpPhase {
   get?: { paths: string[] };
   post?: { path: string; bodies: string[] };
@@ -345,7 +361,7 @@ async function main(): Promise<void> {
       return f;
     };
     process.stdout.write(
-      `\n${machine()}\nconcurrency ${connections}, ${duration} s each, ${userIds.length} users, client ${client}\n` +
+      `\n${machine()}\nconcurrency ${connections}, ${duration} s each after ${warmup} s of warm-up per server, ${userIds.length} users, client ${client}\n` +
         `CPU columns: cores used during the phase by the API (its workers included), redis-server, the load generator, this process;\n` +
         `steal: the share of the machine's CPU time its hypervisor took meanwhile;\n` +
         `redis µs/req: redis-server's CPU per request; req/script: requests per script call (lookups per round trip)\n\n` +
@@ -364,7 +380,7 @@ async function main(): Promise<void> {
       if (probe.status !== 200)
         throw new Error(`lookup answered ${probe.status}: ${record}\n${api.output()}`);
       // Warm-up at full concurrency: JIT in every worker, connection pools, the scripts cached in Redis.
-      await httpLoad({ host: url.hostname, port, connections, durationSeconds: 5, get: { paths } });
+      await warmUp(url, { get: { paths } });
       const label = workers === 1 ? '' : ` ×${workers} workers`;
       const pid = api.child.pid;
       const single = print(
@@ -372,11 +388,12 @@ async function main(): Promise<void> {
           http(`API GET /v1/features/users/:id${label}`, url, { get: { paths } }),
         ),
       );
+      // The batch route runs code the single lookups did not (body parsing, many keys per call).
+      const batchLoad = { path: '/v1/features/lookup', bodies };
+      await warmUp(url, { post: batchLoad });
       const batch = print(
         await measured(redis, pid, () =>
-          http(`API POST /v1/features/lookup (${batchSize} keys)${label}`, url, {
-            post: { path: '/v1/features/lookup', bodies },
-          }),
+          http(`API POST /v1/features/lookup (${batchSize} keys)${label}`, url, { post: batchLoad }),
         ),
       );
       await api.kill('SIGTERM');
@@ -388,13 +405,7 @@ async function main(): Promise<void> {
       let floorFigures: Figures;
       try {
         const floorUrl = new URL(`http://127.0.0.1:${floorPort}`);
-        await httpLoad({
-          host: floorUrl.hostname,
-          port: floorPort,
-          connections,
-          durationSeconds: 5,
-          get: { paths },
-        });
+        await warmUp(floorUrl, { get: { paths } });
         floorFigures = print(
           await measured(redis, floor.child.pid, () =>
             http(`floor: Fastify alone, one fixed record${label}`, floorUrl, { get: { paths } }),
