@@ -226,12 +226,16 @@ function httpLoad(spec: LoadSpec): Promise<LoadResult> {
 
 /** `--warmup` seconds of the load `phase` will measure, results dropped (a JIT-cold server's). */
 async function warmUp(url: URL, phase: HttpPhase): Promise<void> {
-  if (warmup <= 0) return;
-  await httpLoad({
+  if (warmup > 0) await loadFor(url, warmup, phase);
+}
+
+/** The benchmark's load (`connections` connections) on `url` for `seconds`, from bench/http-load.ts. */
+function loadFor(url: URL, seconds: number, phase: HttpPhase): Promise<LoadResult> {
+  return httpLoad({
     host: url.hostname,
     port: Number(url.port),
     connections,
-    durationSeconds: warmup,
+    durationSeconds: seconds,
     ...phase,
   });
 }
@@ -243,13 +247,7 @@ interface HttpPhase {
 
 async function http(name: string, url: URL, phase: HttpPhase) {
   if (client === 'http-load') {
-    const r = await httpLoad({
-      host: url.hostname,
-      port: Number(url.port),
-      connections,
-      durationSeconds: duration,
-      ...phase,
-    });
+    const r = await loadFor(url, duration, phase);
     if (r.firstError) process.stderr.write(`${name}: ${r.errors} errors, first: ${r.firstError}\n`);
     return { name, ...r, clientCpu: r.clientCpu };
   }
