@@ -1,10 +1,10 @@
+import type { Redis } from 'ioredis';
 import { clickhouseProbe, registryProbe, type ReadinessProbe } from '../../api/readiness.js';
 import { loadConfig } from '../../lib/config.js';
 import { health } from '../../lib/health.js';
 import { createKafka } from '../../lib/kafka.js';
 import { logger as rootLogger } from '../../lib/logger.js';
 import { createRedis } from '../../lib/redis.js';
-import type { Redis } from 'ioredis';
 import { AvroSerde } from '../../schemas/serde.js';
 import type { HealthCheck } from '../../training/health.js';
 import { isPromotionMetric } from '../../training/runs/record.js';
