@@ -20,6 +20,7 @@
  * small machine those decide the figures.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { get as httpGet } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
@@ -121,6 +122,35 @@ async function waitForHttp(url: string, child: ChildHandle): Promise<void> {
   }
 }
 
+/** The `x-request-id` prefix of the process that answered /health on a new connection. */
+function answeringProcess(url: URL): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = httpGet({ host: url.hostname, port: url.port, path: '/health', agent: false }, (res) => {
+      res.resume();
+      const id = res.headers['x-request-id'];
+      if (typeof id === 'string') resolve(id.slice(0, id.lastIndexOf('-')));
+      else reject(new Error('/health answered without x-request-id'));
+    });
+    req.on('error', reject);
+  });
+}
+
+/**
+ * Until each of the `workers` processes has answered a new connection. Workers start one after
+ * the other and node:cluster hands a connection only to a worker already listening, so load
+ * started when the first one answers would keep every keep-alive connection on it.
+ */
+async function waitForWorkers(url: URL, workers: number): Promise<void> {
+  const seen = new Set<string>();
+  const deadline = Date.now() + 60_000;
+  while (seen.size < workers) {
+    seen.add(await answeringProcess(url));
+    if (Date.now() > deadline)
+      throw new Error(`only ${seen.size} of ${workers} API workers answered within 60 s`);
+    if (seen.size < workers) await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 async function redisCpuSeconds(redis: Redis): Promise<number> {
   const info = await redis.info('cpu');
   const field = (name: string) => Number(new RegExp(`(?:^|\\n)${name}:([\\d.]+)`).exec(info)?.[1] ?? 0);
@@ -138,20 +168,33 @@ async function redisScriptCalls(redis: Redis): Promise<number> {
   return calls;
 }
 
-/** Runs `phase`, measuring the CPU of every process and the load average around it. */
+type PhaseFigures = Omit<Figures, 'cpu' | 'load' | 'steal' | 'redisWork'> & { clientCpu: number | null };
+
+/**
+ * Runs `phase`, measuring the CPU of every process and the load average from the moment it calls
+ * `begin` (when its warm-up, if any, is over) to its end.
+ */
 async function measured(
   redis: Redis,
   apiPid: number | undefined,
-  phase: () => Promise<Omit<Figures, 'cpu' | 'load' | 'steal' | 'redisWork'> & { clientCpu: number | null }>,
+  phase: (begin: () => Promise<void>) => Promise<PhaseFigures>,
 ): Promise<Figures> {
-  const load0 = os.loadavg()[0]!;
-  const ticks0 = machineTicks();
-  const api0 = processTreeCpuSeconds(apiPid);
-  const redis0 = await redisCpuSeconds(redis);
-  const scripts0 = await redisScriptCalls(redis);
-  const bench0 = process.cpuUsage();
-  const t0 = performance.now();
-  const { clientCpu, ...figures } = await phase();
+  let load0 = 0;
+  let ticks0 = machineTicks();
+  let api0: number | null = null;
+  let redis0 = 0;
+  let scripts0 = 0;
+  let bench0 = process.cpuUsage();
+  let t0 = performance.now();
+  const begin = async () => {
+    load0 = os.loadavg()[0]!;
+    ticks0 = machineTicks();
+    api0 = processTreeCpuSeconds(apiPid);
+    bench0 = process.cpuUsage();
+    t0 = performance.now();
+    [redis0, scripts0] = await Promise.all([redisCpuSeconds(redis), redisScriptCalls(redis)]);
+  };
+  const { clientCpu, ...figures } = await phase(begin);
   const seconds = (performance.now() - t0) / 1000;
   const api1 = processTreeCpuSeconds(apiPid);
   const bench = process.cpuUsage(bench0);
@@ -205,8 +248,8 @@ async function startFloor(
   };
 }
 
-/** bench/http-load.ts in a process of its own. */
-function httpLoad(spec: LoadSpec): Promise<LoadResult> {
+/** bench/http-load.ts in a process of its own; `onMeasuring` when its warm-up is over. */
+function httpLoad(spec: LoadSpec, onMeasuring: () => void): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'bench/http-load.ts'], {
       cwd: ROOT,
@@ -214,29 +257,21 @@ function httpLoad(spec: LoadSpec): Promise<LoadResult> {
     });
     let out = '';
     let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+      let newline: number;
+      while ((newline = out.indexOf('\n')) >= 0) {
+        const line = JSON.parse(out.slice(0, newline)) as LoadResult | { measuring: true };
+        out = out.slice(newline + 1);
+        if ('measuring' in line) onMeasuring();
+        else resolve(line);
+      }
+    });
     child.stderr.on('data', (c: Buffer) => (err += c.toString()));
     child.once('exit', (code) => {
-      if (code === 0) resolve(JSON.parse(out) as LoadResult);
-      else reject(new Error(`bench/http-load.ts exited with ${code}:\n${err}`));
+      if (code !== 0) reject(new Error(`bench/http-load.ts exited with ${code}:\n${err}`));
     });
     child.stdin.end(JSON.stringify(spec));
-  });
-}
-
-/** `--warmup` seconds of the load `phase` will measure, results dropped (a JIT-cold server's). */
-async function warmUp(url: URL, phase: HttpPhase): Promise<void> {
-  if (warmup > 0) await loadFor(url, warmup, phase);
-}
-
-/** The benchmark's load (`connections` connections) on `url` for `seconds`, from bench/http-load.ts. */
-function loadFor(url: URL, seconds: number, phase: HttpPhase): Promise<LoadResult> {
-  return httpLoad({
-    host: url.hostname,
-    port: Number(url.port),
-    connections,
-    durationSeconds: seconds,
-    ...phase,
   });
 }
 
@@ -245,23 +280,31 @@ interface HttpPhase {
   post?: { path: string; bodies: string[] };
 }
 
-async function http(name: string, url: URL, phase: HttpPhase) {
+/**
+ * `--warmup` seconds of the phase's load on `url`, not counted (a JIT-cold server's figures, and
+ * a JIT-cold client's), then `--duration` seconds measured; `begin` is called between the two.
+ * bench/http-load.ts does both on the same connections in one process; autocannon, in this
+ * process, runs twice.
+ */
+async function http(
+  name: string,
+  url: URL,
+  phase: HttpPhase,
+  begin: () => Promise<void>,
+): Promise<PhaseFigures> {
   if (client === 'http-load') {
-    const r = await loadFor(url, duration, phase);
+    let begun: Promise<void> | undefined;
+    const spec = { host: url.hostname, port: Number(url.port), connections, ...phase };
+    const r = await httpLoad({ ...spec, warmupSeconds: warmup, durationSeconds: duration }, () => {
+      begun = begin();
+    });
+    await begun;
     if (r.firstError) process.stderr.write(`${name}: ${r.errors} errors, first: ${r.firstError}\n`);
     return { name, ...r, clientCpu: r.clientCpu };
   }
-  const requests: autocannon.Request[] = phase.get
-    ? [{ method: 'GET', setupRequest: (req) => ({ ...req, path: random(phase.get!.paths) }) }]
-    : [
-        {
-          method: 'POST',
-          path: phase.post!.path,
-          headers: { 'content-type': 'application/json' },
-          setupRequest: (req) => ({ ...req, body: random(phase.post!.bodies) }),
-        },
-      ];
-  const result = await autocannon({ url: url.origin, connections, duration, requests });
+  if (warmup > 0) await runAutocannon(url, phase, warmup);
+  await begin();
+  const result = await runAutocannon(url, phase, duration);
   return {
     name,
     requestsPerSecond: result.requests.average,
@@ -274,8 +317,27 @@ async function http(name: string, url: URL, phase: HttpPhase) {
   };
 }
 
+function runAutocannon(url: URL, phase: HttpPhase, seconds: number): Promise<autocannon.Result> {
+  const requests: autocannon.Request[] = phase.get
+    ? [{ method: 'GET', setupRequest: (req) => ({ ...req, path: random(phase.get!.paths) }) }]
+    : [
+        {
+          method: 'POST',
+          path: phase.post!.path,
+          headers: { 'content-type': 'application/json' },
+          setupRequest: (req) => ({ ...req, body: random(phase.post!.bodies) }),
+        },
+      ];
+  return autocannon({ url: url.origin, connections, duration: seconds, requests });
+}
+
 /** `connections` concurrent loops calling `op` for `duration` seconds; latencies in ms. */
-async function direct(name: string, op: () => Promise<unknown>) {
+async function direct(
+  name: string,
+  op: () => Promise<unknown>,
+  begin: () => Promise<void>,
+): Promise<PhaseFigures> {
+  await begin();
   const latencies: number[] = [];
   let errors = 0;
   const end = performance.now() + duration * 1000;
@@ -373,25 +435,25 @@ async function main(): Promise<void> {
       api = startServer(port, workers, s.stack.env({ LOG_LEVEL: 'warn' }));
       const url = new URL(`http://127.0.0.1:${port}`);
       await waitForHttp(url.origin, api);
+      await waitForWorkers(url, workers);
       const probe = await fetch(`${url.origin}${paths[0]}`);
       const record = await probe.text();
       if (probe.status !== 200)
         throw new Error(`lookup answered ${probe.status}: ${record}\n${api.output()}`);
-      // Warm-up at full concurrency: JIT in every worker, connection pools, the scripts cached in Redis.
-      await warmUp(url, { get: { paths } });
+      // Each phase is warmed up at full concurrency first: JIT in every worker and in the load
+      // generator, connection pools, the scripts cached in Redis.
       const label = workers === 1 ? '' : ` ×${workers} workers`;
       const pid = api.child.pid;
       const single = print(
-        await measured(redis, pid, () =>
-          http(`API GET /v1/features/users/:id${label}`, url, { get: { paths } }),
+        await measured(redis, pid, (begin) =>
+          http(`API GET /v1/features/users/:id${label}`, url, { get: { paths } }, begin),
         ),
       );
       // The batch route runs code the single lookups did not (body parsing, many keys per call).
       const batchLoad = { path: '/v1/features/lookup', bodies };
-      await warmUp(url, { post: batchLoad });
       const batch = print(
-        await measured(redis, pid, () =>
-          http(`API POST /v1/features/lookup (${batchSize} keys)${label}`, url, { post: batchLoad }),
+        await measured(redis, pid, (begin) =>
+          http(`API POST /v1/features/lookup (${batchSize} keys)${label}`, url, { post: batchLoad }, begin),
         ),
       );
       await api.kill('SIGTERM');
@@ -403,10 +465,9 @@ async function main(): Promise<void> {
       let floorFigures: Figures;
       try {
         const floorUrl = new URL(`http://127.0.0.1:${floorPort}`);
-        await warmUp(floorUrl, { get: { paths } });
         floorFigures = print(
-          await measured(redis, floor.child.pid, () =>
-            http(`floor: Fastify alone, one fixed record${label}`, floorUrl, { get: { paths } }),
+          await measured(redis, floor.child.pid, (begin) =>
+            http(`floor: Fastify alone, one fixed record${label}`, floorUrl, { get: { paths } }, begin),
           ),
         );
       } finally {
@@ -415,21 +476,29 @@ async function main(): Promise<void> {
       runs.push({ workers, single, batch, floor: floorFigures });
     }
     const readerSingle = print(
-      await measured(redis, undefined, () =>
-        direct('ioredis: feature reader (same script)', () => reader.readUserFeatures([random(userIds)])),
+      await measured(redis, undefined, (begin) =>
+        direct(
+          'ioredis: feature reader (same script)',
+          () => reader.readUserFeatures([random(userIds)]),
+          begin,
+        ),
       ),
     );
     const hgetall = print(
-      await measured(redis, undefined, () =>
-        direct('ioredis: HGETALL of the state hash', () =>
-          redis.hgetallBuffer(keys.entity('v1', 'user', random(userIds))),
+      await measured(redis, undefined, (begin) =>
+        direct(
+          'ioredis: HGETALL of the state hash',
+          () => redis.hgetallBuffer(keys.entity('v1', 'user', random(userIds))),
+          begin,
         ),
       ),
     );
     const readerBatch = print(
-      await measured(redis, undefined, () =>
-        direct(`ioredis: feature reader, ${batchSize} keys`, () =>
-          reader.readUserFeatures(Array.from({ length: batchSize }, () => random(userIds))),
+      await measured(redis, undefined, (begin) =>
+        direct(
+          `ioredis: feature reader, ${batchSize} keys`,
+          () => reader.readUserFeatures(Array.from({ length: batchSize }, () => random(userIds))),
+          begin,
         ),
       ),
     );

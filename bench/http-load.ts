@@ -2,7 +2,8 @@
  * A closed-loop HTTP/1.1 load generator for bench/api.ts, run as its own process so the client
  * does not share an event loop (or a core's worth of CPU) with what it measures.
  *
- *   node --import tsx bench/http-load.ts < spec.json   -> one JSON LoadResult on stdout
+ *   node --import tsx bench/http-load.ts < spec.json   -> JSON lines on stdout: {"measuring":true}
+ *                                                         when the warm-up ends, then the LoadResult
  *
  * `connections` keep-alive connections, each with one request in flight: send, read the whole
  * response, record the latency, send the next — what autocannon does without pipelining. Requests
@@ -10,6 +11,10 @@
  * client's own CPU per request a fraction of autocannon's (on a 2-core machine the client's cost
  * comes out of the server's share). Every response is checked: a status other than 2xx, a reset
  * connection or a response without content-length counts as an error.
+ *
+ * `warmupSeconds` of the same load come first, on the same connections, and are not counted: the
+ * client's own code is JIT-compiled by then too (a fresh client's first half second has a p99
+ * half as high again as the rest, on a warm server).
  */
 import net from 'node:net';
 
@@ -18,6 +23,8 @@ export interface LoadSpec {
   port: number;
   connections: number;
   durationSeconds: number;
+  /** Seconds of load before the measured `durationSeconds`, not counted (default 0). */
+  warmupSeconds?: number;
   /** GET these paths, each request a random one; or POST `bodies` (random each) to `post`. */
   get?: { paths: string[] };
   post?: { path: string; bodies: string[] };
@@ -33,7 +40,7 @@ export interface LoadResult {
   p99: number;
   p999: number;
   max: number;
-  /** CPU seconds this process used per second of the run. */
+  /** CPU seconds this process used per second of the measured run. */
   clientCpu: number;
   /** The first error seen, for the report. */
   firstError: string | null;
@@ -61,7 +68,8 @@ function requestBytes(spec: LoadSpec): () => Buffer {
   throw new Error('LoadSpec needs get or post');
 }
 
-export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
+/** `onMeasuring` is called when the warm-up ends and the measured run begins. */
+export async function runLoad(spec: LoadSpec, onMeasuring: () => void = () => {}): Promise<LoadResult> {
   const next = requestBytes(spec);
   let latencies = new Float64Array(1 << 20);
   let count = 0;
@@ -80,9 +88,19 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     latencies[count++] = ms;
   };
 
-  const cpu0 = process.cpuUsage();
-  const started = performance.now();
-  const end = started + spec.durationSeconds * 1000;
+  let cpu0 = process.cpuUsage();
+  let started = performance.now();
+  const measuringFrom = started + (spec.warmupSeconds ?? 0) * 1000;
+  const end = measuringFrom + spec.durationSeconds * 1000;
+  let measuring = false;
+  const beginMeasuring = () => {
+    measuring = true;
+    cpu0 = process.cpuUsage();
+    started = performance.now();
+    onMeasuring();
+  };
+  if (measuringFrom <= started) beginMeasuring();
+  else setTimeout(beginMeasuring, measuringFrom - started);
 
   const connection = () =>
     new Promise<void>((resolve) => {
@@ -118,7 +136,8 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
         }
         const status = Number(head.slice(9, 12));
         if (status < 200 || status > 299) fail(`status ${status}`);
-        else record(performance.now() - sentAt);
+        // Only requests sent after the warm-up count.
+        else if (measuring && sentAt >= started) record(performance.now() - sentAt);
         buffered = null;
         send();
       });
@@ -153,7 +172,11 @@ async function readStdin(): Promise<string> {
 
 if (process.argv[1] && import.meta.filename === process.argv[1]) {
   readStdin()
-    .then((text) => runLoad(JSON.parse(text) as LoadSpec))
+    .then((text) =>
+      runLoad(JSON.parse(text) as LoadSpec, () =>
+        process.stdout.write(`${JSON.stringify({ measuring: true })}\n`),
+      ),
+    )
     .then(
       (result) => process.stdout.write(`${JSON.stringify(result)}\n`),
       (err: unknown) => {
