@@ -250,11 +250,19 @@ export interface StartApiOptions {
   port?: number;
   host?: string;
   settings?: Partial<ApiSettings>;
+  /** Awaited once the API is built, before it listens (a cluster worker waits for its peers). */
+  beforeListen?: () => Promise<void>;
 }
 
 export async function startApi(deps: ApiDeps, options: StartApiOptions = {}): Promise<RunningApi> {
   const app = await buildApi(deps, options.settings);
   const host = options.host ?? '127.0.0.1';
+  try {
+    await options.beforeListen?.();
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
   await app.listen({ port: options.port ?? 3000, host });
   const port = (app.server.address() as AddressInfo).port;
   const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;

@@ -1,5 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from '../../lib/logger.js';
+import { letListen, onWorkerReady } from './listen-together.js';
 import { serveClusterMetrics } from './metrics.js';
 import { RestartBudget } from './restart-budget.js';
 
@@ -37,19 +38,33 @@ export function superviseApiWorkers(options: ApiWorkersOptions): Promise<number>
   let exitCode = 0;
 
   return new Promise<number>((resolve) => {
-    // Workers start one after the other: each is forked once the one before listens. Their
+    // Workers start one after the other: each is forked once the one before is ready. Their
     // start-up (producer, registry, replay sink) then never races another worker's, and a
-    // configuration error stops the API after one worker's attempt, not N at once.
+    // configuration error stops the API after one worker's attempt, not N at once. They listen
+    // together, once the last is ready (listen-together.ts says why).
     let started = 0;
+    let portOpen = false;
+    let waiting: Worker[] = [];
+    let listening = 0;
     const fork = () => {
       const worker = cluster.fork();
+      onWorkerReady(worker, () => {
+        if (portOpen) {
+          letListen(worker);
+        } else if (started < options.workers && !stopping) {
+          waiting.push(worker);
+          started++;
+          fork();
+        } else if (!stopping) {
+          portOpen = true;
+          for (const w of [...waiting, worker]) letListen(w);
+          waiting = [];
+        }
+      });
       worker.once('listening', (address) => {
         listened.add(worker);
         log.info({ worker: worker.id, pid: worker.process.pid, port: address.port }, 'API worker listening');
-        if (started < options.workers && !stopping) {
-          started++;
-          fork();
-        } else if (started === options.workers && living().length === options.workers) {
+        if (++listening === options.workers) {
           log.info({ workers: options.workers, port: address.port }, 'all API workers listening');
         }
       });

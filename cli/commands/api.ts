@@ -63,6 +63,7 @@ Routes, limits and examples: docs/API.md.`,
         }
         const clustered = cluster.isWorker;
         const { workerMetricsExposition } = await import('../../api/cluster/metrics.js');
+        const { waitForPeers } = await import('../../api/cluster/listen-together.js');
         const wired = await wireApi(config, logger);
         if (clustered) wired.deps.metricsExposition = workerMetricsExposition;
         let running;
@@ -70,6 +71,8 @@ Routes, limits and examples: docs/API.md.`,
           running = await startApi(wired.deps, {
             port: opts.port ?? config.apiPort,
             host: opts.host,
+            // A worker opens the port with its peers (api/cluster/listen-together.ts).
+            beforeListen: clustered ? waitForPeers : undefined,
             settings: {
               corsOrigins: opts.corsOrigin
                 ? opts.corsOrigin

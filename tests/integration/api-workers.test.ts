@@ -58,6 +58,8 @@ describe('recostream api --workers', () => {
   let api: ChildHandle;
   let port: number;
   const limit = 1000;
+  /** Which processes answered the first connections, opened as soon as the port answered. */
+  let firstAnswers: Set<string>;
 
   beforeAll(async () => {
     stack = await startStack({ redis: true, broker: true, registry: true });
@@ -68,16 +70,22 @@ describe('recostream api --workers', () => {
       stack.env({ LOG_LEVEL: 'info' }),
     );
     await until(
-      'the API workers to listen',
+      'the API port to open',
       async () => {
         if (api.child.exitCode !== null) throw new Error(`recostream api exited:\n${api.output()}`);
-        const up = await get(port, '/health').then(
-          (r) => r.status === 200,
-          () => false,
+        return get(port, '/health').then(
+          (r) => (r.status === 200 ? true : undefined),
+          () => undefined,
         );
-        return up && api.output().includes('all API workers listening') ? true : undefined;
       },
       120_000,
+    );
+    firstAnswers = new Set<string>();
+    for (let i = 0; i < 6; i++) {
+      firstAnswers.add((await get(port, '/health')).headers['x-request-id']!.split('-')[0]!);
+    }
+    await until('the primary to log all workers listening', () =>
+      api.output().includes('all API workers listening') ? true : undefined,
     );
   }, 180_000);
 
@@ -85,6 +93,11 @@ describe('recostream api --workers', () => {
     await api?.kill('SIGKILL');
     await stack?.stop();
   }, 60_000);
+
+  it('opens the port once every worker is ready: the first connections reach both', () => {
+    // Had the first worker listened alone while the second was starting, all six would be its.
+    expect(firstAnswers.size, api.output()).toBe(2);
+  });
 
   it('answers from every worker, counts the rate limit in Redis, and sums /metrics over the workers', async () => {
     const requests = 30;
