@@ -20,7 +20,6 @@
  * small machine those decide the figures.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { get as httpGet } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
@@ -119,35 +118,6 @@ async function waitForHttp(url: string, child: ChildHandle): Promise<void> {
     if (Date.now() > deadline)
       throw new Error(`recostream api did not answer within 60 s:\n${child.output()}`);
     await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-/** The `x-request-id` prefix of the process that answered /health on a new connection. */
-function answeringProcess(url: URL): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = httpGet({ host: url.hostname, port: url.port, path: '/health', agent: false }, (res) => {
-      res.resume();
-      const id = res.headers['x-request-id'];
-      if (typeof id === 'string') resolve(id.slice(0, id.lastIndexOf('-')));
-      else reject(new Error('/health answered without x-request-id'));
-    });
-    req.on('error', reject);
-  });
-}
-
-/**
- * Until each of the `workers` processes has answered a new connection. Workers start one after
- * the other and node:cluster hands a connection only to a worker already listening, so load
- * started when the first one answers would keep every keep-alive connection on it.
- */
-async function waitForWorkers(url: URL, workers: number): Promise<void> {
-  const seen = new Set<string>();
-  const deadline = Date.now() + 60_000;
-  while (seen.size < workers) {
-    seen.add(await answeringProcess(url));
-    if (Date.now() > deadline)
-      throw new Error(`only ${seen.size} of ${workers} API workers answered within 60 s`);
-    if (seen.size < workers) await new Promise((r) => setTimeout(r, 50));
   }
 }
 
@@ -435,7 +405,6 @@ async function main(): Promise<void> {
       api = startServer(port, workers, s.stack.env({ LOG_LEVEL: 'warn' }));
       const url = new URL(`http://127.0.0.1:${port}`);
       await waitForHttp(url.origin, api);
-      await waitForWorkers(url, workers);
       const probe = await fetch(`${url.origin}${paths[0]}`);
       const record = await probe.text();
       if (probe.status !== 200)
