@@ -227,6 +227,7 @@ function httpLoad(spec: LoadSpec, onMeasuring: () => void): Promise<LoadResult> 
     });
     let out = '';
     let err = '';
+    let result: LoadResult | undefined;
     child.stdout.on('data', (c: Buffer) => {
       out += c.toString();
       let newline: number;
@@ -234,12 +235,13 @@ function httpLoad(spec: LoadSpec, onMeasuring: () => void): Promise<LoadResult> 
         const line = JSON.parse(out.slice(0, newline)) as LoadResult | { measuring: true };
         out = out.slice(newline + 1);
         if ('measuring' in line) onMeasuring();
-        else resolve(line);
+        else result = line;
       }
     });
     child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    child.once('exit', (code) => {
-      if (code !== 0) reject(new Error(`bench/http-load.ts exited with ${code}:\n${err}`));
+    child.once('close', (code) => {
+      if (code === 0 && result) resolve(result);
+      else reject(new Error(`bench/http-load.ts exited with ${code}${result ? '' : ', no result'}:\n${err}`));
     });
     child.stdin.end(JSON.stringify(spec));
   });
