@@ -51,9 +51,9 @@ const options = benchOptions({
   client: 'http-load',
   // The API in 1 process, then in one worker per core (`recostream api --workers`).
   workers: [...new Set([1, os.availableParallelism()])].join(','),
-  // Seconds of full load before each server's figures are taken. Two workers on two busy cores
-  // need 10-15 s of it: V8 compiles the hot code on background threads, which get little CPU
-  // while the cores are saturated, and until then a lookup costs 20-40% more (docs/BENCHMARKS.md).
+  // Seconds of full load before each phase's figures are taken, from the same client on the same
+  // connections. A JIT-cold worker under full load on two busy cores took 10-15 s to settle, its
+  // lookups costing 20-40% more CPU until then (docs/BENCHMARKS.md, "Warm-up").
   warmup: 20,
 });
 const { users, items, events, duration, connections, client, warmup } = options;
