@@ -1,4 +1,5 @@
 import cluster, { type Worker } from 'node:cluster';
+import { isMessage } from './ipc-message.js';
 
 /**
  * The workers of `recostream api --workers N` open the port together. node:cluster hands a new
@@ -12,8 +13,11 @@ import cluster, { type Worker } from 'node:cluster';
 const READY = 'recostream:api-worker-ready';
 const LISTEN = 'recostream:api-worker-listen';
 
-function isMessage(message: unknown, type: string): boolean {
-  return typeof message === 'object' && message !== null && (message as { type?: unknown }).type === type;
+interface Ready {
+  type: typeof READY;
+}
+interface Listen {
+  type: typeof LISTEN;
 }
 
 /** In a worker: reports ready to the primary and resolves when it says to listen. */
@@ -22,19 +26,19 @@ export function waitForPeers(): Promise<void> {
     return Promise.reject(new Error('waitForPeers: not a cluster worker'));
   return new Promise((resolve) => {
     const onMessage = (message: unknown) => {
-      if (!isMessage(message, LISTEN)) return;
+      if (!isMessage<Listen>(message, LISTEN)) return;
       process.off('message', onMessage);
       resolve();
     };
     process.on('message', onMessage);
-    process.send!({ type: READY });
+    process.send!({ type: READY } satisfies Ready);
   });
 }
 
 /** In the primary: calls `onReady` when `worker` reports ready (once). */
 export function onWorkerReady(worker: Worker, onReady: () => void): void {
   const onMessage = (message: unknown) => {
-    if (!isMessage(message, READY)) return;
+    if (!isMessage<Ready>(message, READY)) return;
     worker.off('message', onMessage);
     onReady();
   };
@@ -43,5 +47,5 @@ export function onWorkerReady(worker: Worker, onReady: () => void): void {
 
 /** In the primary: lets a ready worker listen. */
 export function letListen(worker: Worker): void {
-  if (worker.isConnected()) worker.send({ type: LISTEN });
+  if (worker.isConnected()) worker.send({ type: LISTEN } satisfies Listen);
 }

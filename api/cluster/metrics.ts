@@ -1,5 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry, type Registry } from 'prom-client';
+import { isMessage } from './ipc-message.js';
 
 /**
  * /metrics when the API runs in several worker processes (`recostream api --workers N`).
@@ -34,10 +35,6 @@ interface MetricsResponse {
   id: number;
   text?: string;
   error?: string;
-}
-
-function isMessage<T extends { type: string }>(message: unknown, type: T['type']): message is T {
-  return typeof message === 'object' && message !== null && (message as { type?: unknown }).type === type;
 }
 
 /**
